@@ -1,0 +1,214 @@
+// PatternHost runs one pattern instance: it validates config, creates the instance, wraps its
+// backends in validated data-plane handlers that refuse work unless started and count in-flight
+// calls, and implements the lifecycle (initialize, start, drain, stop, health). servePattern
+// exposes a host over gRPC; the proxy drives a host directly for in-process patterns.
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { KeyValueService } from "@prism/proto/keyvalue/v1";
+import {
+  HealthCheckResponseSchema,
+  HealthStatus,
+  PatternLifecycleService,
+  type HealthCheckResponse,
+} from "@prism/proto/pattern/v1";
+import { field, parseConfig, type ConfigLocation, type ConfigSchema } from "../config/config-schema.js";
+import { addService, type GrpcMethod, type GrpcMethodTable } from "../grpc/grpc-method-table.js";
+import type { CallContext, ServiceHandlers } from "../grpc/service-handlers.js";
+import { createKeyValueHandlers } from "../keyvalue/keyvalue-handlers.js";
+import { keyValueLimitsSchema } from "../keyvalue/keyvalue-limits.js";
+import type { Logger } from "../logging/logger.js";
+import type { HealthReport } from "./health-report.js";
+import type { PatternDefinition, PatternInstance } from "./pattern-definition.js";
+
+/** Options of a PatternHost. */
+export interface PatternHostOptions {
+  /** Logger for lifecycle events. */
+  logger: Logger;
+  /** Default drain bound when Drain passes 0. */
+  drainTimeoutMs?: number;
+}
+
+type HostState = "created" | "initialized" | "serving" | "draining" | "stopped";
+
+/** Runs one instance of a pattern definition. */
+export class PatternHost {
+  private state: HostState = "created";
+  private instance: PatternInstance | undefined;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly table: GrpcMethodTable = new Map();
+  private readonly drainTimeoutMs: number;
+  /** Namespace given at initialize. */
+  namespace = "";
+
+  constructor(
+    /** The pattern this host runs. */
+    readonly definition: PatternDefinition,
+    private readonly options: PatternHostOptions,
+  ) {
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+  }
+
+  /** Full service names of the data-plane APIs the instance serves (after initialize). */
+  get apis(): string[] {
+    return [...new Set([...this.table.values()].map((method) => method.serviceName))];
+  }
+
+  /** Data-plane methods by path (empty before initialize). */
+  get methods(): GrpcMethodTable {
+    return this.table;
+  }
+
+  /** Validates `config` (the pattern's fields plus `limits`) and creates the instance. */
+  async initialize(namespace: string, config: unknown, location: ConfigLocation = {}): Promise<string[]> {
+    if (this.state !== "created") {
+      throw new ConnectError(`pattern already initialized (state ${this.state})`, Code.FailedPrecondition);
+    }
+    const schema: ConfigSchema = {
+      ...this.definition.config,
+      limits: field.object("size limits enforced on every call", keyValueLimitsSchema),
+    };
+    const parsed = parseConfig(schema, config, location) as Record<string, unknown>;
+    const { limits, ...own } = parsed;
+    const logger = this.options.logger.child({ namespace });
+    this.instance = await this.definition.create(own as never, { namespace, logger });
+    this.namespace = namespace;
+    if (this.instance.keyvalue) {
+      const handlers = createKeyValueHandlers(this.instance.keyvalue, limits as never);
+      addService(KeyValueService, this.guard(handlers), this.table);
+    }
+    this.state = "initialized";
+    return this.apis;
+  }
+
+  /** Starts the instance; data-plane calls are accepted afterwards. */
+  async start(): Promise<void> {
+    if (this.state !== "initialized") {
+      throw new ConnectError(`cannot start in state ${this.state}; call Initialize first`, Code.FailedPrecondition);
+    }
+    await this.instance?.start?.();
+    this.state = "serving";
+  }
+
+  /** Refuses new calls and waits up to `timeoutMs` for in-flight ones; returns how many remain. */
+  async drain(timeoutMs = 0): Promise<number> {
+    if (this.state === "serving") this.state = "draining";
+    if (this.inFlight === 0) return 0;
+    const bound = timeoutMs > 0 ? timeoutMs : this.drainTimeoutMs;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, bound);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return this.inFlight;
+  }
+
+  /** Stops the instance and releases its resources. Safe to call more than once. */
+  async stop(): Promise<void> {
+    if (this.state === "stopped") return;
+    this.state = "stopped";
+    await this.instance?.stop?.();
+  }
+
+  /** Current health; not serving is UNHEALTHY. */
+  async health(): Promise<HealthReport> {
+    if (this.state !== "serving") {
+      return { status: this.state === "draining" ? "DEGRADED" : "UNHEALTHY", message: `pattern is ${this.state}` };
+    }
+    try {
+      return (await this.instance?.health?.()) ?? { status: "HEALTHY" };
+    } catch (error) {
+      return { status: "UNHEALTHY", message: `health check failed: ${(error as Error).message}` };
+    }
+  }
+
+  /** The lifecycle service over this host, for servePattern. */
+  lifecycleHandlers(): ServiceHandlers<typeof PatternLifecycleService> {
+    return {
+      initialize: async (request) => {
+        let config: unknown = {};
+        if (request.configJson) {
+          try {
+            config = JSON.parse(request.configJson);
+          } catch (error) {
+            throw new ConnectError(`config_json is not JSON: ${(error as Error).message}`, Code.InvalidArgument);
+          }
+        }
+        try {
+          const apis = await this.initialize(request.name, config, { path: "config" });
+          return { patternName: this.definition.name, patternVersion: this.definition.version, apis };
+        } catch (error) {
+          if (error instanceof ConnectError) throw error;
+          throw new ConnectError((error as Error).message, Code.InvalidArgument);
+        }
+      },
+      start: async () => {
+        await this.start();
+        return {};
+      },
+      drain: async (request) => ({ pending: await this.drain(request.timeoutMs) }),
+      stop: async () => {
+        await this.stop();
+        return {};
+      },
+      healthCheck: async () => healthResponse(await this.health()),
+    };
+  }
+
+  /** Lifecycle methods by path. */
+  lifecycleMethods(): GrpcMethodTable {
+    return addService(PatternLifecycleService, this.lifecycleHandlers());
+  }
+
+  private enter(): void {
+    if (this.state !== "serving") {
+      throw new ConnectError(
+        `pattern ${this.definition.name} for namespace "${this.namespace}" is ${this.state}, not serving`,
+        Code.Unavailable,
+      );
+    }
+    this.inFlight++;
+  }
+
+  private leave(): void {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.idleWaiters.length > 0) {
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  /** Wraps every handler so calls are refused unless serving and counted while running. */
+  private guard<S extends object>(handlers: S): S {
+    const guarded: Record<string, GrpcMethod["handler"]> = {};
+    for (const [name, handler] of Object.entries(handlers as Record<string, GrpcMethod["handler"]>)) {
+      guarded[name] = async (request: unknown, context: CallContext) => {
+        this.enter();
+        try {
+          return await handler(request, context);
+        } finally {
+          this.leave();
+        }
+      };
+    }
+    return guarded as S;
+  }
+}
+
+const healthStatusOf = {
+  HEALTHY: HealthStatus.HEALTHY,
+  DEGRADED: HealthStatus.DEGRADED,
+  UNHEALTHY: HealthStatus.UNHEALTHY,
+} as const;
+
+/** Converts a HealthReport into the HealthCheck response message. */
+export function healthResponse(report: HealthReport): HealthCheckResponse {
+  const details: Record<string, string> = {};
+  for (const [key, value] of Object.entries(report.details ?? {})) details[key] = String(value);
+  return create(HealthCheckResponseSchema, {
+    status: healthStatusOf[report.status],
+    message: report.message ?? "",
+    details,
+  });
+}

@@ -1,0 +1,134 @@
+// servePattern: the whole process bootstrap of a pattern. Parses the flags, loads and validates
+// the optional config file, serves the lifecycle and data-plane services over gRPC on a unix
+// socket or TCP port, logs JSON to stderr, and shuts down gracefully on SIGTERM/SIGINT.
+import { rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
+import { loadConfigFile } from "./config/load-config-file.js";
+import { createGrpcServer } from "./grpc/grpc-server.js";
+import type { PatternDefinition } from "./lifecycle/pattern-definition.js";
+import { PatternHost } from "./lifecycle/pattern-host.js";
+import { createLogger, type Logger } from "./logging/logger.js";
+
+/** Options of servePattern (all optional: the defaults read the real process). */
+export interface ServePatternOptions {
+  /** Command-line arguments (default: process.argv.slice(2)). */
+  argv?: string[];
+  /** Logger (default: JSON lines on stderr). */
+  logger?: Logger;
+  /** Install SIGTERM/SIGINT handlers and exit the process on fatal errors (default true). */
+  manageProcess?: boolean;
+}
+
+/** A running pattern server. */
+export interface ServingPattern {
+  /** The host running the pattern instance. */
+  host: PatternHost;
+  /** Where it listens: a socket path or "host:port". */
+  address: string;
+  /** Drains, stops the instance and closes the server. */
+  close(): Promise<void>;
+}
+
+const usage = `usage: <pattern> (--socket PATH | --port N) [--host ADDR] [--config FILE] [--namespace NAME] [--managed] [--watch-parent]
+  --socket PATH     serve gRPC on a unix socket
+  --port N          serve gRPC on TCP port N (0 = any free port) at --host (default 127.0.0.1)
+  --config FILE     YAML config merged over the pattern's defaults
+  --namespace NAME  namespace name when running standalone (default "standalone")
+  --managed         wait for a proxy to drive Initialize and Start (default: start at once)
+  --watch-parent    exit when standard input closes (the proxy holds it open)`;
+
+/** Runs `definition` as a pattern process. Resolves once it is listening. */
+export async function servePattern(definition: PatternDefinition, options: ServePatternOptions = {}): Promise<ServingPattern> {
+  const manageProcess = options.manageProcess ?? true;
+  const logger = (options.logger ?? createLogger()).child({ pattern: definition.name });
+  try {
+    return await startServing(definition, options.argv ?? process.argv.slice(2), logger, manageProcess);
+  } catch (error) {
+    logger.error(`pattern ${definition.name} failed to start: ${(error as Error).message}`, { error });
+    if (manageProcess) process.exit(1);
+    throw error;
+  }
+}
+
+async function startServing(
+  definition: PatternDefinition,
+  argv: string[],
+  logger: Logger,
+  manageProcess: boolean,
+): Promise<ServingPattern> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      socket: { type: "string" },
+      port: { type: "string" },
+      host: { type: "string", default: "127.0.0.1" },
+      config: { type: "string" },
+      namespace: { type: "string", default: "standalone" },
+      managed: { type: "boolean", default: false },
+      "watch-parent": { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  if ((values.socket === undefined) === (values.port === undefined)) {
+    throw new Error(`pass exactly one of --socket PATH or --port N\n${usage}`);
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new Error(`--port must be an integer 0..65535, got "${values.port}"`);
+  }
+
+  const host = new PatternHost(definition, { logger });
+  if (!values.managed) {
+    const fileConfig = values.config ? loadConfigFile(values.config) : {};
+    await host.initialize(values.namespace, fileConfig, { file: values.config });
+    await host.start();
+  }
+  const lifecycle = host.lifecycleMethods();
+  const grpc = createGrpcServer((path) => host.methods.get(path) ?? lifecycle.get(path));
+
+  if (values.socket) rmSync(values.socket, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    grpc.server.once("error", reject);
+    if (values.socket) grpc.server.listen(values.socket, resolve);
+    else grpc.server.listen(port, values.host, resolve);
+  });
+  const address = values.socket ?? `${values.host}:${(grpc.server.address() as AddressInfo).port}`;
+  logger.info(`pattern ${definition.name} ${definition.version} listening on ${address}`, {
+    address,
+    managed: values.managed,
+    apis: host.apis,
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const pending = await host.drain();
+      if (pending > 0) logger.warn(`stopping with ${pending} call(s) still in flight`);
+      await host.stop();
+      await grpc.close();
+      if (values.socket) rmSync(values.socket, { force: true });
+      logger.info(`pattern ${definition.name} stopped`);
+    })();
+    return closing;
+  };
+
+  if (manageProcess) {
+    const exit = (reason: string) => {
+      logger.info(`shutting down: ${reason}`);
+      void close().finally(() => process.exit(0));
+    };
+    process.once("SIGTERM", () => exit("SIGTERM"));
+    process.once("SIGINT", () => exit("SIGINT"));
+    if (values["watch-parent"]) {
+      process.stdin.on("data", () => {});
+      process.stdin.once("end", () => exit("parent closed standard input"));
+      process.stdin.once("error", () => exit("parent closed standard input"));
+    }
+  }
+  return { host, address, close };
+}

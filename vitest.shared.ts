@@ -1,0 +1,13 @@
+// Shared vitest settings: resolve workspace packages to their TypeScript sources.
+import type { UserWorkspaceConfig } from "vitest/config";
+
+/** Test settings every package uses. */
+export const sharedTestConfig: UserWorkspaceConfig = {
+  resolve: { conditions: ["@prism/source"] },
+  ssr: { resolve: { conditions: ["@prism/source"] } },
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+  },
+};

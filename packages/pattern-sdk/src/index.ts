@@ -17,13 +17,20 @@ export {
   type PatternDefinition,
   type PatternInstance,
 } from "./lifecycle/pattern-definition.js";
-export { PatternHost, type PatternHostOptions } from "./lifecycle/pattern-host.js";
-export { servePattern, type ServePatternOptions } from "./serve-pattern.js";
+export { PatternHost, healthResponse, type PatternHostOptions } from "./lifecycle/pattern-host.js";
+export { servePattern, type ServePatternOptions, type ServingPattern } from "./serve-pattern.js";
 export {
   field,
   parseConfig,
   expectation,
   type ConfigField,
+  type StringField,
+  type IntegerField,
+  type BooleanField,
+  type StringListField,
+  type ObjectField,
+  type OptionalObjectField,
+  type RawField,
   type ConfigLocation,
   type ConfigOf,
   type ConfigSchema,

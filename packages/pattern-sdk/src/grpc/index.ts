@@ -6,3 +6,4 @@ export { addService, type GrpcMethod, type GrpcMethodTable } from "./grpc-method
 export { serveGrpcCall, respondWithStatus, maxRequestBytes } from "./serve-grpc-call.js";
 export { createGrpcServer, type GrpcServer, type GrpcMethodLookup } from "./grpc-server.js";
 export type { CallContext, ServiceHandlers, MethodHandler, UnaryHandler, ServerStreamingHandler } from "./service-handlers.js";
+export { callUnary, type CallUnaryOptions } from "./call-unary.js";

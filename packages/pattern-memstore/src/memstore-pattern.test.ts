@@ -1,0 +1,41 @@
+// Unit tests of the memstore pattern definition: config defaults and validation, health states.
+import { ConfigError, createLogger, parseConfig } from "@prism/pattern-sdk";
+import { describe, expect, it } from "vitest";
+import { memstorePattern } from "./memstore-pattern.js";
+
+const context = { namespace: "test", logger: createLogger({ write: () => {} }) };
+
+async function instance(input: unknown) {
+  return memstorePattern.create(parseConfig(memstorePattern.config, input), context);
+}
+
+describe("memstorePattern", () => {
+  it("has documented defaults and rejects a bad eviction value", () => {
+    expect(parseConfig(memstorePattern.config, {})).toEqual({
+      capacity: 100_000,
+      eviction: "lru",
+      maxMemoryBytes: 0,
+      sweepIntervalMs: 1000,
+    });
+    expect(() => parseConfig(memstorePattern.config, { eviction: "fifo" })).toThrow(ConfigError);
+  });
+
+  it("is HEALTHY with stats, and DEGRADED at 90% of the key capacity", async () => {
+    const pattern = await instance({ capacity: 10, eviction: "none" });
+    const keyvalue = pattern.keyvalue!;
+    for (let i = 0; i < 8; i++) await keyvalue.set(`k${i}`, new Uint8Array(1), 0);
+    expect(await pattern.health?.()).toMatchObject({ status: "HEALTHY", details: { keys: 8, bytes: 24, capacity: 10 } });
+    await keyvalue.set("k8", new Uint8Array(1), 0);
+    const report = await pattern.health?.();
+    expect(report?.status).toBe("DEGRADED");
+    expect(report?.message).toContain("9 keys of 10 (capacity, 90%)");
+    await pattern.stop?.();
+  });
+
+  it("is DEGRADED at 90% of maxMemoryBytes", async () => {
+    const pattern = await instance({ capacity: 0, maxMemoryBytes: 100 });
+    await pattern.keyvalue!.set("k", new Uint8Array(94), 0);
+    expect((await pattern.health?.())?.status).toBe("DEGRADED");
+    await pattern.stop?.();
+  });
+});

@@ -1,0 +1,54 @@
+// The memstore pattern definition: its config schema and a factory that serves MemStoreKeyValue,
+// reporting DEGRADED when the store nears its key or memory limit.
+import { definePattern, field, type HealthReport } from "@prism/pattern-sdk";
+import { MemStoreKeyValue } from "./memstore-keyvalue.js";
+
+/** Fraction of a limit at which health turns DEGRADED. */
+const DEGRADED_AT = 0.9;
+
+/** The in-memory pattern: KeyValue with TTL, capacity, LRU eviction and prefix scan. */
+export const memstorePattern = definePattern({
+  name: "memstore",
+  version: "0.1.0",
+  config: {
+    capacity: field.integer("most keys held at once; 0 = unlimited", { default: 100_000, min: 0 }),
+    eviction: field.string<"lru" | "none">("when a new key does not fit: evict least recently used keys (lru) or refuse the write (none)", {
+      values: ["lru", "none"],
+      default: "lru",
+    }),
+    maxMemoryBytes: field.integer("most bytes held (key UTF-8 length plus value bytes); 0 = unlimited", {
+      default: 0,
+      min: 0,
+    }),
+    sweepIntervalMs: field.integer("how often expired keys are removed from memory, in milliseconds", {
+      default: 1000,
+      min: 10,
+    }),
+  },
+  create(config, context) {
+    const keyvalue = new MemStoreKeyValue(config);
+    context.logger.debug("memstore created", { ...config });
+    return {
+      keyvalue,
+      stop() {
+        keyvalue.close();
+      },
+      health(): HealthReport {
+        const stats = keyvalue.stats();
+        const details = { ...stats, capacity: config.capacity, maxMemoryBytes: config.maxMemoryBytes };
+        const near = [
+          nearLimit(stats.keys, config.capacity, "keys", "capacity"),
+          nearLimit(stats.bytes, config.maxMemoryBytes, "bytes", "maxMemoryBytes"),
+        ].filter((reason) => reason !== undefined);
+        if (near.length > 0) return { status: "DEGRADED", message: `memstore is nearly full: ${near.join("; ")}`, details };
+        return { status: "HEALTHY", details };
+      },
+    };
+  },
+});
+
+/** Describes `used` against a nonzero `limit` when it reaches DEGRADED_AT of it. */
+function nearLimit(used: number, limit: number, unit: string, setting: string): string | undefined {
+  if (limit === 0 || used < limit * DEGRADED_AT) return undefined;
+  return `${used} ${unit} of ${limit} (${setting}, ${Math.floor((used / limit) * 100)}%)`;
+}

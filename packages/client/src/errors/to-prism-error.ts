@@ -1,0 +1,65 @@
+// toPrismError: converts whatever a Connect call threw into the matching PrismError subclass.
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  DeadlineExceededError,
+  InternalError,
+  InvalidArgumentError,
+  KeyNotFoundError,
+  NamespaceNotFoundError,
+  PermissionDeniedError,
+  ResourceExhaustedError,
+  UnauthenticatedError,
+  UnavailableError,
+} from "./error-classes.js";
+import { PrismError, type PrismErrorOptions } from "./prism-error.js";
+
+/** Response metadata entry the proxy sets to say why a call failed. */
+export const errorReasonHeader = "prism-error-reason";
+
+/** What the failed call was about; lets NOT_FOUND name the key or namespace. */
+export type ErrorContext = {
+  /** The key of a single-key read: a NOT_FOUND then becomes KeyNotFoundError. */
+  key?: string;
+  /** The namespace the call was sent to. */
+  namespace?: string;
+};
+
+/**
+ * Converts an error thrown by a Connect call into a PrismError (a PrismError is returned as is).
+ * NOT_FOUND is NamespaceNotFoundError when the proxy set `prism-error-reason: namespace-not-found`,
+ * KeyNotFoundError when `context.key` is given, and a plain PrismError otherwise.
+ */
+export function toPrismError(error: unknown, context: ErrorContext = {}): PrismError {
+  if (error instanceof PrismError) return error;
+  const connectError = ConnectError.from(error);
+  const options: PrismErrorOptions = {
+    rawMessage: connectError.rawMessage,
+    cause: connectError,
+    metadata: connectError.metadata,
+  };
+  const description = connectError.rawMessage || "request failed";
+  switch (connectError.code) {
+    case Code.NotFound:
+      if (connectError.metadata.get(errorReasonHeader) === "namespace-not-found") {
+        return new NamespaceNotFoundError(context.namespace, options);
+      }
+      if (context.key !== undefined) return new KeyNotFoundError(context.key, options);
+      return new PrismError(connectError.code, description, options);
+    case Code.InvalidArgument:
+      return new InvalidArgumentError(description, options);
+    case Code.Unavailable:
+      return new UnavailableError(description, options);
+    case Code.ResourceExhausted:
+      return new ResourceExhaustedError(description, options);
+    case Code.DeadlineExceeded:
+      return new DeadlineExceededError(description, options);
+    case Code.Unauthenticated:
+      return new UnauthenticatedError(description, options);
+    case Code.PermissionDenied:
+      return new PermissionDeniedError(description, options);
+    case Code.Internal:
+      return new InternalError(description, options);
+    default:
+      return new PrismError(connectError.code, description, options);
+  }
+}

@@ -1,0 +1,84 @@
+// createPrismClient: the entry point; builds the transport once and hands out per-namespace API clients.
+import type { Transport } from "@connectrpc/connect";
+import { createDefaultTransport } from "#default-transport";
+import { InvalidArgumentError } from "./errors/error-classes.js";
+import { type KeyValueClient, createKeyValueClient } from "./keyvalue-client.js";
+import type { PrismProtocol } from "./transport/transport-options.js";
+
+/** Namespace used when none is given (the proxy's own default too). */
+export const defaultNamespace = "default";
+
+/** Per-call deadline used when none is given, in milliseconds. */
+export const defaultTimeoutMs = 10_000;
+
+/** Options of createPrismClient: where the proxy is (url or a ready transport) and call defaults. */
+export type PrismClientOptions = {
+  /** Namespace for every call (default "default"); see also withNamespace. */
+  namespace?: string;
+  /** Wire protocol: "grpc" (Node default), "grpc-web" or "connect" (browser default). */
+  protocol?: PrismProtocol;
+  /** HTTP version for "connect" and "grpc-web" on Node (default "1.1"). */
+  httpVersion?: "1.1" | "2";
+  /** Headers sent with every call (e.g. authorization). */
+  headers?: Record<string, string>;
+  /** Default per-call deadline in milliseconds (default 10000); 0 = no deadline. */
+  timeoutMs?: number;
+} & (
+  | {
+      /** Base URL of the proxy, e.g. "http://127.0.0.1:8980". */
+      url: string;
+      /** A ready Connect transport; overrides url, protocol and httpVersion. */
+      transport?: Transport;
+    }
+  | {
+      /** Ignored when a transport is given. */
+      url?: string;
+      /** A ready Connect transport; overrides url, protocol and httpVersion. */
+      transport: Transport;
+    }
+);
+
+/** A connection to a Prism proxy, bound to one namespace. */
+export type PrismClient = {
+  /** The KeyValue API of this namespace. */
+  readonly kv: KeyValueClient;
+  /** The namespace every call goes to. */
+  readonly namespace: string;
+  /** Returns a client for another namespace that shares this one's transport and settings. */
+  withNamespace(namespace: string): PrismClient;
+};
+
+/** Creates a Prism client; the transport (and its connection) is shared by all withNamespace clients. */
+export function createPrismClient(options: PrismClientOptions): PrismClient {
+  const transport = options.transport ?? transportFor(options);
+  const settings = { headers: { ...options.headers }, timeoutMs: options.timeoutMs ?? defaultTimeoutMs };
+  return bind(transport, settings, options.namespace ?? defaultNamespace);
+}
+
+/** Creates the default transport for this runtime from url, protocol and httpVersion. */
+function transportFor(options: PrismClientOptions): Transport {
+  if (typeof options.url !== "string" || options.url === "") {
+    throw new InvalidArgumentError("url is required unless a transport is given");
+  }
+  return createDefaultTransport({
+    url: options.url,
+    ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
+    ...(options.httpVersion === undefined ? {} : { httpVersion: options.httpVersion }),
+  });
+}
+
+/** Builds the client of one namespace over a shared transport. */
+function bind(
+  transport: Transport,
+  settings: { headers: Record<string, string>; timeoutMs: number },
+  namespace: string,
+): PrismClient {
+  if (typeof namespace !== "string" || namespace === "") {
+    throw new InvalidArgumentError("namespace must be a non-empty string");
+  }
+  return {
+    kv: createKeyValueClient(transport, { namespace, ...settings }),
+    namespace,
+    withNamespace: (other) => bind(transport, settings, other),
+  };
+}

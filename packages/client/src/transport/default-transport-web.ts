@@ -1,0 +1,21 @@
+// createDefaultTransport for browsers (and any fetch runtime): Connect or gRPC-Web via @connectrpc/connect-web.
+import type { Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
+import type { TransportOptions } from "./transport-options.js";
+
+/** Creates a fetch-based transport to the proxy; protocol defaults to "connect". */
+export function createDefaultTransport(options: TransportOptions): Transport {
+  const baseUrl = options.url;
+  switch (options.protocol ?? "connect") {
+    case "connect":
+      return createConnectTransport({ baseUrl });
+    case "grpc-web":
+      return createGrpcWebTransport({ baseUrl });
+    case "grpc":
+      throw new Error(
+        'protocol "grpc" is not available in browsers (they cannot speak native gRPC over HTTP/2): use "connect" or "grpc-web"',
+      );
+    default:
+      throw new Error(`unknown protocol ${JSON.stringify(options.protocol)}: use "connect" or "grpc-web"`);
+  }
+}

@@ -1,0 +1,14 @@
+// TransportOptions: what createDefaultTransport needs to reach a Prism proxy.
+
+/** Wire protocol spoken to the proxy; the proxy serves all three on one port. */
+export type PrismProtocol = "grpc" | "grpc-web" | "connect";
+
+/** Options for the default transport: proxy URL, protocol and (Node only) HTTP version. */
+export type TransportOptions = {
+  /** Base URL of the proxy, e.g. "http://127.0.0.1:8980". */
+  url: string;
+  /** Wire protocol; defaults to "grpc" on Node and "connect" in browsers. */
+  protocol?: PrismProtocol;
+  /** HTTP version for "connect" and "grpc-web" on Node (default "1.1"); "grpc" always uses HTTP/2. */
+  httpVersion?: "1.1" | "2";
+};

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// The prism-proxy executable: parse flags, load config, start, and stop cleanly on SIGINT/SIGTERM.
+import { ConfigError, createLogger } from "@prism/pattern-sdk";
+import { parseProxyArgs, proxyUsage } from "../cli-args.js";
+import { defaultProxyConfig, loadProxyConfig, parseProxyConfig } from "../config/proxy-config.js";
+import { startProxy } from "../proxy.js";
+import { proxyVersion } from "../version.js";
+
+const logger = createLogger({ fields: { component: "proxy" } });
+
+function fail(message: string, exitCode: number): never {
+  process.stderr.write(`prism-proxy: ${message}\n`);
+  process.exit(exitCode);
+}
+
+let args: ReturnType<typeof parseProxyArgs>;
+try {
+  args = parseProxyArgs(process.argv.slice(2));
+} catch (error) {
+  fail(`${(error as Error).message}\n\n${proxyUsage}`, 2);
+}
+if (args.help) {
+  process.stdout.write(`${proxyUsage}\n`);
+  process.exit(0);
+}
+if (args.version) {
+  process.stdout.write(`${proxyVersion}\n`);
+  process.exit(0);
+}
+
+let config: ReturnType<typeof loadProxyConfig>;
+try {
+  config = args.config ? loadProxyConfig(args.config) : defaultProxyConfig();
+  if (args.listen !== undefined) {
+    const listen = parseProxyConfig({ listen: args.listen, namespaces: {} }, undefined).listen;
+    config = { ...config, listen };
+  }
+} catch (error) {
+  if (error instanceof ConfigError) {
+    fail(`invalid configuration: ${error.message.replace(/^listen:/, "--listen:")}`, 2);
+  }
+  throw error;
+}
+if (!args.config) logger.info("no --config given: serving one \"default\" namespace on in-process memstore");
+
+const proxy = await startProxy(config, { logger }).catch((error: Error) => {
+  logger.error(error.message);
+  fail(error instanceof ConfigError ? `invalid configuration: ${error.message}` : `failed to start: ${error.message}`, 1);
+});
+
+let signals = 0;
+const shutdown = (signal: string) => {
+  signals++;
+  if (signals > 1) {
+    logger.warn(`${signal} again: exiting now; pattern processes exit when their standard input closes`);
+    process.exit(1);
+  }
+  logger.info(`${signal} received`);
+  proxy.close().then(
+    () => process.exit(0),
+    (error: Error) => {
+      logger.error(`shutdown failed: ${error.message}`);
+      process.exit(1);
+    },
+  );
+};
+process.on("SIGINT", () => shutdown("SIGINT"));
+process.on("SIGTERM", () => shutdown("SIGTERM"));

@@ -1,0 +1,18 @@
+// The APIs a namespace can bind, and the proto service each one maps to.
+import { KeyValueService } from "@prism/proto/keyvalue/v1";
+
+/** API keys allowed under a namespace in prism.yaml. */
+export const apiNames = ["keyvalue"] as const;
+
+/** One of apiNames. */
+export type ApiName = (typeof apiNames)[number];
+
+/** Proto service descriptor of each API. */
+export const apiServices = {
+  keyvalue: KeyValueService,
+} as const;
+
+/** API name by full proto service name, for routing a request path. */
+export const apiByServiceName: ReadonlyMap<string, ApiName> = new Map(
+  apiNames.map((api) => [apiServices[api].typeName, api]),
+);

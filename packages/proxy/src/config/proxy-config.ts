@@ -1,0 +1,144 @@
+// prism.yaml: the proxy's configuration schema, its defaults, and loading with errors that name
+// the file and the field. No file at all = one `default` namespace on in-process memstore.
+import { ConfigError, field, parseConfig, type ConfigOf } from "@prism/pattern-sdk";
+import { loadConfigFile } from "@prism/pattern-sdk";
+import { apiNames, type ApiName } from "./api-names.js";
+
+/** Default listen address. */
+export const defaultListen = "127.0.0.1:8980";
+
+/** Schema of one API binding: `namespaces.<name>.<api>`. */
+export const bindingSchema = {
+  backend: field.string("a built-in pattern: memstore (more to come); omit when `command` is given", { default: "" }),
+  command: field.stringList("argv of a custom pattern process built on @prism/pattern-sdk", { default: [] }),
+  isolation: field.string<"inprocess" | "process" | "auto">(
+    "inprocess: loaded into the proxy, no hop; process: a supervised child over a unix socket; auto: inprocess for built-ins, process for commands",
+    { values: ["inprocess", "process", "auto"], default: "auto" },
+  ),
+  config: field.raw("the pattern's own config block (plus `limits`), validated by the pattern", { default: {} }),
+  startTimeoutMs: field.integer("how long a pattern process may take to answer on its socket", { default: 30_000, min: 100 }),
+  healthIntervalMs: field.integer("how often the pattern's health is checked", { default: 5_000, min: 100 }),
+  drainTimeoutMs: field.integer("how long shutdown waits for in-flight calls", { default: 5_000, min: 0 }),
+  stopGraceMs: field.integer("how long a pattern process has between SIGTERM and SIGKILL", { default: 5_000, min: 0 }),
+  restartInitialDelayMs: field.integer("first restart delay after a pattern process dies", { default: 200, min: 1 }),
+  restartMaxDelayMs: field.integer("cap of the (jittered, doubling) restart delay", { default: 10_000, min: 1 }),
+} as const;
+
+/** Schema of the top level of prism.yaml, except `namespaces` (a map checked separately). */
+export const topLevelSchema = {
+  listen: field.string("HOST:PORT the proxy serves gRPC, gRPC-Web and Connect on", {
+    default: defaultListen,
+    pattern: /^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/,
+    patternHint: "of the form HOST:PORT",
+  }),
+  namespaces: field.raw("namespace name → { keyvalue: binding }", { default: undefined }),
+} as const;
+
+/** One API binding after validation. */
+export type BindingConfig = ConfigOf<typeof bindingSchema> & { isolation: "inprocess" | "process" };
+
+/** A validated namespace: which binding serves each API. */
+export interface NamespaceConfig {
+  /** The namespace name. */
+  name: string;
+  /** Bindings by API. */
+  apis: Partial<Record<ApiName, BindingConfig>>;
+}
+
+/** The validated proxy configuration. */
+export interface ProxyConfig {
+  /** HOST:PORT to listen on. */
+  listen: string;
+  /** Namespaces by name. */
+  namespaces: Map<string, NamespaceConfig>;
+  /** The file it came from, when any. */
+  file: string | undefined;
+}
+
+const namespacePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** Built-in backends a binding may name. */
+export const builtinBackends = ["memstore"] as const;
+
+/** The zero-config default: one `default` namespace on in-process memstore. */
+export function defaultProxyConfig(listen = defaultListen): ProxyConfig {
+  return parseProxyConfig({ listen, namespaces: { default: { keyvalue: { backend: "memstore" } } } }, undefined);
+}
+
+/** Reads and validates a prism.yaml file. */
+export function loadProxyConfig(file: string): ProxyConfig {
+  return parseProxyConfig(loadConfigFile(file), file);
+}
+
+/** Validates already-parsed config data; `file` is named in errors. */
+export function parseProxyConfig(input: unknown, file: string | undefined): ProxyConfig {
+  const top = parseConfig(topLevelSchema, input, { file });
+  const namespaces = new Map<string, NamespaceConfig>();
+  const raw = top.namespaces ?? { default: { keyvalue: { backend: "memstore" } } };
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError({ file, field: "namespaces", expected: "a mapping of namespace name to its APIs", got: raw });
+  }
+  for (const [name, apis] of Object.entries(raw as Record<string, unknown>)) {
+    const path = `namespaces.${name}`;
+    if (!namespacePattern.test(name)) {
+      throw new ConfigError({
+        file,
+        field: path,
+        expected: "a namespace name of 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit",
+        problem: `invalid namespace name ${JSON.stringify(name)}: use 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit`,
+      });
+    }
+    if (typeof apis !== "object" || apis === null || Array.isArray(apis)) {
+      throw new ConfigError({ file, field: path, expected: `a mapping with any of: ${apiNames.join(", ")}`, got: apis });
+    }
+    const namespace: NamespaceConfig = { name, apis: {} };
+    for (const [api, bindingInput] of Object.entries(apis as Record<string, unknown>)) {
+      if (!(apiNames as readonly string[]).includes(api)) {
+        throw new ConfigError({
+          file,
+          field: `${path}.${api}`,
+          expected: apiNames.join(", "),
+          problem: `unknown API (known: ${apiNames.join(", ")})`,
+        });
+      }
+      namespace.apis[api as ApiName] = parseBinding(bindingInput, file, `${path}.${api}`);
+    }
+    if (Object.keys(namespace.apis).length === 0) {
+      throw new ConfigError({ file, field: path, expected: `at least one of: ${apiNames.join(", ")}`, got: apis });
+    }
+    namespaces.set(name, namespace);
+  }
+  return { listen: top.listen, namespaces, file };
+}
+
+function parseBinding(input: unknown, file: string | undefined, path: string): BindingConfig {
+  const binding = parseConfig(bindingSchema, input, { file, path });
+  const hasBackend = binding.backend !== "";
+  const hasCommand = binding.command.length > 0;
+  if (hasBackend === hasCommand) {
+    throw new ConfigError({
+      file,
+      field: path,
+      expected: "exactly one of `backend` or `command`",
+      problem: `give exactly one of \`backend\` (${builtinBackends.join(", ")}) or \`command\` (a custom pattern's argv)`,
+    });
+  }
+  if (hasBackend && !(builtinBackends as readonly string[]).includes(binding.backend)) {
+    throw new ConfigError({
+      file,
+      field: `${path}.backend`,
+      expected: `one of ${builtinBackends.join(", ")}`,
+      got: binding.backend,
+    });
+  }
+  if (hasCommand && binding.isolation === "inprocess") {
+    throw new ConfigError({
+      file,
+      field: `${path}.isolation`,
+      expected: '"process" (or omit it) for a `command` pattern',
+      problem: "a `command` pattern runs as its own process; isolation inprocess is only for built-in backends",
+    });
+  }
+  const isolation = binding.isolation === "auto" ? (hasCommand ? "process" : "inprocess") : binding.isolation;
+  return { ...binding, isolation };
+}

@@ -1,0 +1,17 @@
+// @prism/proxy: start a Prism proxy from code (the `prism-proxy` executable wraps this).
+export { startProxy, type RunningProxy, type StartProxyOptions } from "./proxy.js";
+export {
+  loadProxyConfig,
+  parseProxyConfig,
+  defaultProxyConfig,
+  defaultListen,
+  bindingSchema,
+  topLevelSchema,
+  type ProxyConfig,
+  type NamespaceConfig,
+  type BindingConfig,
+} from "./config/proxy-config.js";
+export { apiNames, type ApiName } from "./config/api-names.js";
+export { PatternStartError } from "./patterns/pattern-process.js";
+export { namespaceHeader, errorReasonHeader } from "./server/namespace-router.js";
+export { proxyVersion } from "./version.js";

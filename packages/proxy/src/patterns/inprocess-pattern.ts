@@ -1,0 +1,68 @@
+// A pattern loaded into the proxy process: calls go straight to its handlers, no hop.
+import type { Message } from "@bufbuild/protobuf";
+import { Code, ConnectError, PatternHost, type HealthReport, type Logger, type PatternDefinition } from "@prism/pattern-sdk";
+import { respondWithStatus, serveGrpcCall } from "@prism/pattern-sdk/internal/grpc";
+import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { InvokeOptions, PatternRuntime } from "./pattern-runtime.js";
+
+/** Options of an in-process pattern. */
+export interface InProcessPatternOptions {
+  /** Namespace served. */
+  namespace: string;
+  /** The pattern definition to run. */
+  definition: PatternDefinition;
+  /** The binding's `config:` block. */
+  config: unknown;
+  /** Config file and field path of that block, for error messages. */
+  location: { file: string | undefined; path: string };
+  /** Drain bound at shutdown. */
+  drainTimeoutMs: number;
+  /** Logger tagged with namespace and API. */
+  logger: Logger;
+}
+
+/** Runs a pattern definition inside the proxy. */
+export class InProcessPattern implements PatternRuntime {
+  readonly description: string;
+  private readonly host: PatternHost;
+
+  constructor(private readonly options: InProcessPatternOptions) {
+    this.description = `${options.definition.name} (inprocess)`;
+    this.host = new PatternHost(options.definition, { logger: options.logger, drainTimeoutMs: options.drainTimeoutMs });
+  }
+
+  /** Validates the config, creates and starts the instance. */
+  async start(): Promise<void> {
+    await this.host.initialize(this.options.namespace, this.options.config, this.options.location);
+    await this.host.start();
+  }
+
+  /** Drains in-flight calls, then stops the instance. */
+  async stop(): Promise<void> {
+    const pending = await this.host.drain(this.options.drainTimeoutMs);
+    if (pending > 0) this.options.logger.warn(`stopping with ${pending} call(s) still in flight`);
+    await this.host.stop();
+  }
+
+  /** The instance's own health report. */
+  health(): Promise<HealthReport> {
+    return this.host.health();
+  }
+
+  /** Decodes and serves the call with the pattern's handler. */
+  serveGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    const method = this.host.methods.get(headers[":path"] as string);
+    if (!method) {
+      respondWithStatus(stream, { code: Code.Unimplemented, message: `${this.description} does not serve ${headers[":path"]}` });
+      return;
+    }
+    void serveGrpcCall(stream, headers, method);
+  }
+
+  /** Calls the pattern's handler directly. */
+  async invokeUnary(path: string, request: Message, options: InvokeOptions): Promise<Message> {
+    const method = this.host.methods.get(path);
+    if (!method) throw new ConnectError(`${this.description} does not serve ${path}`, Code.Unimplemented);
+    return (await method.handler(request, { signal: options.signal })) as Message;
+  }
+}

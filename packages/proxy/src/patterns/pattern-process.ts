@@ -1,0 +1,382 @@
+// Supervises a pattern running as a child process on a unix socket: spawn, wait for the socket
+// with capped exponential backoff, Initialize + Start, periodic HealthCheck, restart with jittered
+// backoff when it dies, and Drain → Stop → SIGTERM → SIGKILL at shutdown. Its stderr (JSON lines)
+// is forwarded into the proxy's log, tagged, and the last lines are kept for error messages.
+import type { Message } from "@bufbuild/protobuf";
+import { Code, ConnectError, type HealthReport, type Logger } from "@prism/pattern-sdk";
+import { callUnary, respondWithStatus } from "@prism/pattern-sdk/internal/grpc";
+import {
+  DrainRequestSchema,
+  DrainResponseSchema,
+  HealthCheckRequestSchema,
+  HealthCheckResponseSchema,
+  HealthStatus,
+  InitializeRequestSchema,
+  InitializeResponseSchema,
+  StartRequestSchema,
+  StartResponseSchema,
+  StopRequestSchema,
+  StopResponseSchema,
+} from "@prism/proto/pattern/v1";
+import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
+import { connect, type ClientHttp2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import { createConnection } from "node:net";
+import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { DescMessage } from "@bufbuild/protobuf";
+import { apiServices } from "../config/api-names.js";
+import { forwardGrpcCall } from "../server/forward-grpc-call.js";
+import type { InvokeOptions, PatternRuntime } from "./pattern-runtime.js";
+import { restartDelayMs } from "./restart-backoff.js";
+
+/** Options of a supervised pattern process. */
+export interface PatternProcessOptions {
+  /** Namespace served (sent in Initialize). */
+  namespace: string;
+  /** Pattern name for logs: the backend name or the command's program. */
+  patternName: string;
+  /** argv of the pattern; the proxy appends --socket, --managed and --watch-parent. */
+  command: string[];
+  /** The binding's `config:` block, sent as JSON in Initialize. */
+  config: unknown;
+  /** Config file and field of that block, to prefix validation errors. */
+  location: { file: string | undefined; path: string };
+  /** Unix socket path to serve on. */
+  socketPath: string;
+  /** Proxy version, sent in Initialize. */
+  proxyVersion: string;
+  /** Bound on waiting for the socket to answer. */
+  startTimeoutMs: number;
+  /** HealthCheck period. */
+  healthIntervalMs: number;
+  /** Drain bound at shutdown. */
+  drainTimeoutMs: number;
+  /** SIGTERM → SIGKILL grace. */
+  stopGraceMs: number;
+  /** Restart backoff bounds. */
+  restartInitialDelayMs: number;
+  /** Restart backoff cap. */
+  restartMaxDelayMs: number;
+  /** Logger tagged with namespace and API. */
+  logger: Logger;
+}
+
+type ProcessState = "idle" | "starting" | "ready" | "restarting" | "stopping" | "stopped";
+
+const logTailLines = 20;
+const lifecycleTimeoutMs = 10_000;
+
+/** Error of a pattern that could not be started; its message names the pattern, command and last log lines. */
+export class PatternStartError extends Error {
+  override readonly name = "PatternStartError";
+}
+
+/** A pattern process under supervision. */
+export class PatternProcess implements PatternRuntime {
+  readonly description: string;
+  private state: ProcessState = "idle";
+  private child: ChildProcess | undefined;
+  private session: ClientHttp2Session | undefined;
+  private readonly logTail: string[] = [];
+  private restartAttempt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private lastHealth: HealthReport = { status: "UNHEALTHY", message: "not started" };
+  private startedAt = 0;
+  private lastExit = "";
+  /** Restarts performed since the proxy started (for tests and health details). */
+  restarts = 0;
+
+  constructor(private readonly options: PatternProcessOptions) {
+    this.description = `${options.patternName} (process, namespace "${options.namespace}")`;
+  }
+
+  /** The child's pid while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Spawns the process and drives it to serving; rejects with a PatternStartError. */
+  async start(): Promise<void> {
+    this.state = "starting";
+    await this.launch();
+    this.state = "ready";
+  }
+
+  /** Last health report (refreshed every healthIntervalMs). */
+  async health(): Promise<HealthReport> {
+    if (this.state !== "ready") {
+      return { status: "UNHEALTHY", message: `pattern process is ${this.state}${this.lastExit ? ` (${this.lastExit})` : ""}` };
+    }
+    return { ...this.lastHealth, details: { ...this.lastHealth.details, pid: this.pid ?? 0, restarts: this.restarts } };
+  }
+
+  /** Pipes the call to the pattern, or answers UNAVAILABLE while it is down. */
+  serveGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    const session = this.session;
+    if (this.state !== "ready" || !session || session.closed || session.destroyed) {
+      respondWithStatus(stream, { code: Code.Unavailable, message: this.unavailableMessage() });
+      return;
+    }
+    forwardGrpcCall(stream, headers, session, this.description);
+  }
+
+  /** Calls a unary method of the pattern with a decoded request. */
+  invokeUnary(path: string, request: Message, options: InvokeOptions): Promise<Message> {
+    const session = this.session;
+    if (this.state !== "ready" || !session || session.closed) {
+      return Promise.reject(new ConnectError(this.unavailableMessage(), Code.Unavailable));
+    }
+    const method = findMethod(path, request);
+    return callUnary(session, path, method.input, method.output, request as never, {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    });
+  }
+
+  /** Drain → Stop → SIGTERM → SIGKILL; resolves when the process is gone. */
+  async stop(): Promise<void> {
+    if (this.state === "stopped") return;
+    const wasReady = this.state === "ready";
+    this.state = "stopping";
+    clearTimeout(this.restartTimer);
+    clearInterval(this.healthTimer);
+    const session = this.session;
+    if (wasReady && session && !session.closed) {
+      try {
+        const drained = await callUnary(session, "/prism.pattern.v1.PatternLifecycleService/Drain", DrainRequestSchema, DrainResponseSchema, { timeoutMs: this.options.drainTimeoutMs }, { timeoutMs: this.options.drainTimeoutMs + 1000 });
+        if (drained.pending > 0) this.options.logger.warn(`pattern drained with ${drained.pending} call(s) still in flight`);
+        await callUnary(session, "/prism.pattern.v1.PatternLifecycleService/Stop", StopRequestSchema, StopResponseSchema, {}, { timeoutMs: lifecycleTimeoutMs });
+      } catch (error) {
+        this.options.logger.warn(`graceful stop failed: ${(error as Error).message}; terminating`);
+      }
+    }
+    this.closeSession();
+    await this.terminate();
+    rmSync(this.options.socketPath, { force: true });
+    this.state = "stopped";
+  }
+
+  private unavailableMessage(): string {
+    const why = this.lastExit ? ` after it ${this.lastExit}` : "";
+    return `pattern ${this.description} is ${this.state === "ready" ? "unreachable" : this.state}${why}; retry shortly`;
+  }
+
+  private async launch(): Promise<void> {
+    const { command, socketPath, logger } = this.options;
+    rmSync(socketPath, { force: true });
+    const [program, ...args] = command as [string, ...string[]];
+    const argv = [...args, "--socket", socketPath, "--managed", "--watch-parent"];
+    logger.info(`starting pattern ${this.description}: ${[program, ...argv].join(" ")}`);
+    const child = spawn(program, argv, { stdio: ["pipe", "pipe", "pipe"], env: process.env });
+    this.child = child;
+    let exited: string | undefined;
+    let spawnError: Error | undefined;
+    child.once("error", (error) => {
+      spawnError = error;
+      exited = `could not be spawned: ${error.message}`;
+    });
+    child.once("exit", (code, signal) => {
+      exited = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      this.onExit(child, exited);
+    });
+    child.stdin?.on("error", () => {});
+    this.forwardOutput(child);
+
+    const deadline = Date.now() + this.options.startTimeoutMs;
+    let delay = 10;
+    let session: ClientHttp2Session | undefined;
+    while (!session) {
+      if (exited !== undefined) throw this.startError(`the process ${exited}`, spawnError);
+      session = await tryConnect(socketPath);
+      if (session) break;
+      if (Date.now() >= deadline) {
+        await this.terminate();
+        throw this.startError(`its socket ${socketPath} did not answer within ${this.options.startTimeoutMs} ms`);
+      }
+      await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
+      delay = Math.min(delay * 2, 500);
+    }
+    this.session = session;
+    session.on("error", () => {});
+    session.once("close", () => {
+      if (this.session === session) this.session = undefined;
+    });
+    try {
+      const init = await callUnary(
+        session,
+        "/prism.pattern.v1.PatternLifecycleService/Initialize",
+        InitializeRequestSchema,
+        InitializeResponseSchema,
+        { name: this.options.namespace, version: this.options.proxyVersion, configJson: JSON.stringify(this.options.config ?? {}) },
+        { timeoutMs: lifecycleTimeoutMs },
+      );
+      await callUnary(session, "/prism.pattern.v1.PatternLifecycleService/Start", StartRequestSchema, StartResponseSchema, {}, { timeoutMs: lifecycleTimeoutMs });
+      this.startedAt = Date.now();
+      logger.info(`pattern ${this.description} is serving ${init.apis.join(", ")} on ${socketPath}`, {
+        pid: child.pid,
+        pattern: init.patternName,
+        patternVersion: init.patternVersion,
+      });
+    } catch (error) {
+      await this.terminate();
+      const message = (error as Error).message.replace(/^\[[a-z_]+\] /, "");
+      const where = this.options.location.file ? `${this.options.location.file}: ` : "";
+      throw this.startError(`Initialize/Start failed: ${message.replace(/^config\b/, `${where}${this.options.location.path}`)}`);
+    }
+    this.refreshHealth();
+    clearInterval(this.healthTimer);
+    this.healthTimer = setInterval(() => this.refreshHealth(), this.options.healthIntervalMs);
+    this.healthTimer.unref();
+  }
+
+  private startError(reason: string, cause?: Error): PatternStartError {
+    const tail = this.logTail.length ? `\n  last log lines:\n    ${this.logTail.join("\n    ")}` : "\n  (it logged nothing)";
+    return new PatternStartError(
+      `pattern ${this.description} failed to start: ${reason}\n  command: ${this.options.command.join(" ")}${tail}`,
+      cause ? { cause } : undefined,
+    );
+  }
+
+  private forwardOutput(child: ChildProcess): void {
+    const pattern = this.options.patternName;
+    const remember = (line: string) => {
+      this.logTail.push(line);
+      if (this.logTail.length > logTailLines) this.logTail.shift();
+    };
+    if (child.stderr) {
+      createInterface({ input: child.stderr }).on("line", (line) => {
+        remember(line);
+        let record: Record<string, unknown> | undefined;
+        try {
+          const parsed: unknown = JSON.parse(line);
+          if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) record = parsed as Record<string, unknown>;
+        } catch {
+          record = undefined;
+        }
+        const { msg, level, time: _time, ...fields } = record ?? {};
+        const log = this.options.logger.child({ source: "pattern", pattern, pid: child.pid });
+        const text = typeof msg === "string" ? msg : line;
+        if (level === "error") log.error(text, fields);
+        else if (level === "warn") log.warn(text, fields);
+        else if (level === "debug") log.debug(text, fields);
+        else log.info(text, fields);
+      });
+    }
+    if (child.stdout) {
+      createInterface({ input: child.stdout }).on("line", (line) => {
+        remember(line);
+        this.options.logger.info(line, { source: "pattern-stdout", pattern, pid: child.pid });
+      });
+    }
+  }
+
+  private onExit(child: ChildProcess, how: string): void {
+    if (this.child !== child) return;
+    this.child = undefined;
+    this.closeSession();
+    if (this.state !== "ready") return;
+    this.lastExit = how;
+    this.state = "restarting";
+    clearInterval(this.healthTimer);
+    if (Date.now() - this.startedAt > 30_000) this.restartAttempt = 0;
+    const delay = restartDelayMs(this.restartAttempt++, {
+      initialDelayMs: this.options.restartInitialDelayMs,
+      maxDelayMs: this.options.restartMaxDelayMs,
+    });
+    this.options.logger.error(`pattern ${this.description} ${how}; restarting in ${delay} ms (attempt ${this.restartAttempt})`, {
+      lastLogLines: this.logTail.slice(-5),
+    });
+    this.restartTimer = setTimeout(() => void this.restart(), delay);
+  }
+
+  private async restart(): Promise<void> {
+    if (this.state !== "restarting") return;
+    try {
+      await this.launch();
+      if (this.state !== "restarting") return;
+      this.state = "ready";
+      this.restarts++;
+      this.options.logger.info(`pattern ${this.description} restarted`, { pid: this.pid, restarts: this.restarts });
+    } catch (error) {
+      if (this.state !== "restarting") return;
+      const delay = restartDelayMs(this.restartAttempt++, {
+        initialDelayMs: this.options.restartInitialDelayMs,
+        maxDelayMs: this.options.restartMaxDelayMs,
+      });
+      this.options.logger.error(`${(error as Error).message}\n  retrying in ${delay} ms`);
+      this.restartTimer = setTimeout(() => void this.restart(), delay);
+    }
+  }
+
+  private refreshHealth(): void {
+    const session = this.session;
+    if (!session || session.closed) return;
+    callUnary(session, "/prism.pattern.v1.PatternLifecycleService/HealthCheck", HealthCheckRequestSchema, HealthCheckResponseSchema, {}, {
+      timeoutMs: Math.min(2000, this.options.healthIntervalMs),
+    }).then(
+      (response) => {
+        const status = response.status === HealthStatus.HEALTHY ? "HEALTHY" : response.status === HealthStatus.DEGRADED ? "DEGRADED" : "UNHEALTHY";
+        this.setHealth({ status, message: response.message, details: response.details });
+      },
+      (error: Error) => this.setHealth({ status: "UNHEALTHY", message: `health check failed: ${error.message}` }),
+    );
+  }
+
+  private setHealth(report: HealthReport): void {
+    if (report.status !== this.lastHealth.status) {
+      const log = report.status === "HEALTHY" ? this.options.logger.info : this.options.logger.warn;
+      log(`pattern ${this.description} is ${report.status}${report.message ? `: ${report.message}` : ""}`);
+    }
+    this.lastHealth = report;
+  }
+
+  private closeSession(): void {
+    const session = this.session;
+    this.session = undefined;
+    if (session && !session.destroyed) session.destroy();
+  }
+
+  private async terminate(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const killTimer = setTimeout(() => {
+      this.options.logger.warn(`pattern ${this.description} ignored SIGTERM for ${this.options.stopGraceMs} ms; sending SIGKILL`);
+      child.kill("SIGKILL");
+    }, this.options.stopGraceMs);
+    await gone;
+    clearTimeout(killTimer);
+  }
+}
+
+/** Opens an HTTP/2 session on a unix socket, or undefined when nothing answers yet. */
+function tryConnect(socketPath: string): Promise<ClientHttp2Session | undefined> {
+  return new Promise((resolve) => {
+    const session = connect("http://pattern", { createConnection: () => createConnection(socketPath) });
+    const fail = () => {
+      session.destroy();
+      resolve(undefined);
+    };
+    session.once("error", fail);
+    session.once("connect", () => {
+      session.off("error", fail);
+      resolve(session);
+    });
+  });
+}
+
+function findMethod(path: string, request: Message): { input: DescMessage; output: DescMessage } {
+  const method = methodRegistry.get(path);
+  if (!method) throw new ConnectError(`no method ${path} (request ${request.$typeName})`, Code.Unimplemented);
+  return method;
+}
+
+/** Request and response schemas of every data-plane method, by path. */
+const methodRegistry = new Map<string, { input: DescMessage; output: DescMessage }>(
+  Object.values(apiServices).flatMap((service) =>
+    service.methods.map((method) => [`/${service.typeName}/${method.name}`, { input: method.input, output: method.output }]),
+  ),
+);

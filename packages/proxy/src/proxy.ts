@@ -1,0 +1,144 @@
+// startProxy: builds every namespace's patterns from the config, starts them, serves the API on
+// one port, and stops everything (patterns drained, processes reaped) on close.
+import { ConfigError, createLogger, type Logger } from "@prism/pattern-sdk";
+import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ApiName } from "./config/api-names.js";
+import type { BindingConfig, ProxyConfig } from "./config/proxy-config.js";
+import { builtinPatternCommand, loadBuiltinPattern } from "./patterns/builtin-patterns.js";
+import { InProcessPattern } from "./patterns/inprocess-pattern.js";
+import { PatternProcess } from "./patterns/pattern-process.js";
+import type { PatternRuntime } from "./patterns/pattern-runtime.js";
+import { createConnectFrontDoor } from "./server/connect-front-door.js";
+import { NamespaceRouter } from "./server/namespace-router.js";
+import { createProxyServer } from "./server/proxy-server.js";
+import { proxyVersion } from "./version.js";
+
+/** Options of startProxy. */
+export interface StartProxyOptions {
+  /** Logger (default: JSON lines on stderr). */
+  logger?: Logger;
+  /** How long shutdown lets open calls finish (default 5000 ms). */
+  shutdownGraceMs?: number;
+}
+
+/** A running proxy. */
+export interface RunningProxy {
+  /** The address it listens on, HOST:PORT (the real port when the config asked for 0). */
+  address: string;
+  /** Routing table (for tests and admin). */
+  router: NamespaceRouter;
+  /** Stops serving, then stops every pattern. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** Starts every pattern of `config` and serves the API; rejects (after cleaning up) when any fails. */
+export async function startProxy(config: ProxyConfig, options: StartProxyOptions = {}): Promise<RunningProxy> {
+  const logger = options.logger ?? createLogger({ fields: { component: "proxy" } });
+  const socketDir = mkdtempSync(join(tmpdir(), "prism-"));
+  const router = new NamespaceRouter();
+  const runtimes: PatternRuntime[] = [];
+  const stopPatterns = async () => {
+    await Promise.all(runtimes.map((runtime) => runtime.stop().catch((error: Error) => logger.error(`stopping ${runtime.description} failed: ${error.message}`))));
+    rmSync(socketDir, { recursive: true, force: true });
+  };
+
+  try {
+    for (const namespace of config.namespaces.values()) {
+      for (const [api, binding] of Object.entries(namespace.apis) as [ApiName, BindingConfig][]) {
+        const runtime = await createRuntime(namespace.name, api, binding, config.file, socketDir, logger);
+        runtimes.push(runtime);
+        await runtime.start();
+        router.add(namespace.name, api, runtime);
+        logger.info(`namespace "${namespace.name}" ${api} → ${runtime.description}`);
+      }
+    }
+  } catch (error) {
+    await stopPatterns();
+    throw error;
+  }
+
+  const server = createProxyServer(router, createConnectFrontDoor(router));
+  const [host, port] = splitHostPort(config.listen);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.tcp.once("error", reject);
+      server.tcp.listen(port, host, () => {
+        server.tcp.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await stopPatterns();
+    const reason = (error as NodeJS.ErrnoException).code === "EADDRINUSE" ? "the address is already in use" : (error as Error).message;
+    throw new ConfigError({
+      file: config.file,
+      field: "listen",
+      expected: "a free HOST:PORT",
+      problem: `cannot listen on ${config.listen}: ${reason}`,
+    });
+  }
+  const bound = server.tcp.address() as AddressInfo;
+  const address = `${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`;
+  logger.info(`prism-proxy ${proxyVersion} listening on ${address} (gRPC, gRPC-Web, Connect; HTTP/1.1 and HTTP/2)`, {
+    address,
+    namespaces: [...config.namespaces.keys()],
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    router,
+    close() {
+      closing ??= (async () => {
+        logger.info("shutting down: closing the listener, then draining and stopping patterns");
+        await server.close(options.shutdownGraceMs ?? 5000);
+        await stopPatterns();
+        logger.info("prism-proxy stopped");
+      })();
+      return closing;
+    },
+  };
+}
+
+async function createRuntime(
+  namespace: string,
+  api: ApiName,
+  binding: BindingConfig,
+  file: string | undefined,
+  socketDir: string,
+  parentLogger: Logger,
+): Promise<PatternRuntime> {
+  const logger = parentLogger.child({ namespace, api });
+  const location = { file, path: `namespaces.${namespace}.${api}.config` };
+  if (binding.isolation === "inprocess") {
+    return new InProcessPattern({
+      namespace,
+      definition: await loadBuiltinPattern(binding.backend),
+      config: binding.config,
+      location,
+      drainTimeoutMs: binding.drainTimeoutMs,
+      logger,
+    });
+  }
+  const command = binding.command.length > 0 ? binding.command : builtinPatternCommand(binding.backend);
+  return new PatternProcess({
+    ...binding,
+    namespace,
+    patternName: binding.backend || command[0]?.split("/").pop() || "pattern",
+    command,
+    config: binding.config,
+    location,
+    socketPath: join(socketDir, `${namespace}.${api}.sock`),
+    proxyVersion,
+    logger,
+  });
+}
+
+function splitHostPort(listen: string): [string, number] {
+  const colon = listen.lastIndexOf(":");
+  const host = listen.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
+  return [host, Number(listen.slice(colon + 1))];
+}

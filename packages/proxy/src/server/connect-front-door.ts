@@ -1,0 +1,40 @@
+// The Connect / gRPC-Web front door (HTTP/1.1 and HTTP/2): connect-node decodes the call, and each
+// method is forwarded to the namespace's pattern as a decoded message. gRPC over HTTP/2 skips this.
+import type { DescService, Message } from "@bufbuild/protobuf";
+import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { apiServices } from "../config/api-names.js";
+import { namespaceHeader, type NamespaceRouter } from "./namespace-router.js";
+
+/** A request handler for both HTTP/1.1 and HTTP/2 compatibility objects. */
+export type FrontDoorHandler = (
+  request: IncomingMessage | Http2ServerRequest,
+  response: ServerResponse | Http2ServerResponse,
+) => void;
+
+/** Builds the Connect handler serving every API through `router`. */
+export function createConnectFrontDoor(router: NamespaceRouter): FrontDoorHandler {
+  return connectNodeAdapter({
+    routes(connect: ConnectRouter) {
+      for (const service of Object.values(apiServices)) {
+        connect.service(service, forwardingImpl(service, router) as never);
+      }
+    },
+  }) as FrontDoorHandler;
+}
+
+function forwardingImpl(service: DescService, router: NamespaceRouter): Record<string, unknown> {
+  const impl: Record<string, unknown> = {};
+  for (const method of service.methods) {
+    const path = `/${service.typeName}/${method.name}`;
+    if (method.methodKind === "unary") {
+      impl[method.localName] = (request: Message, context: HandlerContext) => {
+        const runtime = router.routeOrThrow(context.requestHeader.get(namespaceHeader) ?? undefined, path);
+        return runtime.invokeUnary(path, request, { signal: context.signal, timeoutMs: context.timeoutMs() });
+      };
+    }
+  }
+  return impl;
+}

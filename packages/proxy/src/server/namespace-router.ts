@@ -1,0 +1,80 @@
+// Resolves (namespace header, request path) to the pattern runtime serving it. O(1) per call:
+// two map lookups, no allocation on success.
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { ApiName } from "../config/api-names.js";
+import { apiByServiceName } from "../config/api-names.js";
+import type { PatternRuntime } from "../patterns/pattern-runtime.js";
+
+/** Header naming the namespace of a request; absent means `default`. */
+export const namespaceHeader = "prism-namespace";
+
+/** Metadata key telling clients which NOT_FOUND this is. */
+export const errorReasonHeader = "prism-error-reason";
+
+/** The result of routing: a runtime, or the status to answer with. */
+export type RouteResult =
+  | { ok: true; runtime: PatternRuntime }
+  | { ok: false; code: Code; message: string; metadata?: Record<string, string> };
+
+/** Namespace → API → runtime. */
+export class NamespaceRouter {
+  private readonly namespaces = new Map<string, Map<ApiName, PatternRuntime>>();
+  private readonly serviceByPath = new Map<string, ApiName>();
+
+  /** Registers the runtime serving `api` of `namespace`. */
+  add(namespace: string, api: ApiName, runtime: PatternRuntime): void {
+    let apis = this.namespaces.get(namespace);
+    if (!apis) this.namespaces.set(namespace, (apis = new Map()));
+    apis.set(api, runtime);
+  }
+
+  /** Every registered runtime with its namespace and API. */
+  *entries(): Iterable<{ namespace: string; api: ApiName; runtime: PatternRuntime }> {
+    for (const [namespace, apis] of this.namespaces) {
+      for (const [api, runtime] of apis) yield { namespace, api, runtime };
+    }
+  }
+
+  /** Finds the runtime for a request. */
+  route(namespace: string | undefined, path: string): RouteResult {
+    const name = namespace === undefined || namespace === "" ? "default" : namespace;
+    const apis = this.namespaces.get(name);
+    if (!apis) {
+      return {
+        ok: false,
+        code: Code.NotFound,
+        message: `namespace ${JSON.stringify(name)} is not configured on this proxy (configured: ${[...this.namespaces.keys()].join(", ")})`,
+        metadata: { [errorReasonHeader]: "namespace-not-found" },
+      };
+    }
+    const api = this.apiOf(path);
+    const runtime = api && apis.get(api);
+    if (!runtime) {
+      return {
+        ok: false,
+        code: Code.Unimplemented,
+        message: api
+          ? `namespace ${JSON.stringify(name)} has no ${api} pattern configured`
+          : `unknown method ${path}`,
+      };
+    }
+    return { ok: true, runtime };
+  }
+
+  /** Like route, but throws the ConnectError (for the Connect front door). */
+  routeOrThrow(namespace: string | undefined, path: string): PatternRuntime {
+    const result = this.route(namespace, path);
+    if (result.ok) return result.runtime;
+    throw new ConnectError(result.message, result.code, result.metadata);
+  }
+
+  private apiOf(path: string): ApiName | undefined {
+    let api = this.serviceByPath.get(path);
+    if (api === undefined) {
+      const slash = path.lastIndexOf("/");
+      api = slash > 0 ? apiByServiceName.get(path.slice(1, slash)) : undefined;
+      if (api !== undefined && this.serviceByPath.size < 1000) this.serviceByPath.set(path, api);
+    }
+    return api;
+  }
+}

@@ -1,0 +1,100 @@
+// One port, every protocol: a TCP listener that sniffs the HTTP/2 connection preface and hands the
+// socket to an HTTP/2 or an HTTP/1.1 server. On HTTP/2, gRPC calls take the hot path (route by
+// namespace, then in-process dispatch or a frame pipe); everything else (Connect, gRPC-Web)
+// goes to the Connect front door.
+import { respondWithStatus } from "@prism/pattern-sdk/internal/grpc";
+import { createServer as createHttp1Server } from "node:http";
+import {
+  Http2ServerRequest,
+  Http2ServerResponse,
+  createServer as createHttp2Server,
+  type IncomingHttpHeaders,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from "node:http2";
+import { createServer as createTcpServer, type Server, type Socket } from "node:net";
+import type { FrontDoorHandler } from "./connect-front-door.js";
+import { namespaceHeader, type NamespaceRouter } from "./namespace-router.js";
+
+/** A listening proxy server. */
+export interface ProxyServer {
+  /** The TCP listener. */
+  readonly tcp: Server;
+  /** Stops accepting, lets open calls finish for up to `graceMs`, then closes every connection. */
+  close(graceMs: number): Promise<void>;
+}
+
+const http2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/** Creates (not yet listening) the proxy's server. */
+export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorHandler): ProxyServer {
+  const h2 = createHttp2Server({ settings: { maxConcurrentStreams: 10_000 } });
+  const h1 = createHttp1Server(frontDoor);
+  const sessions = new Set<ServerHttp2Session>();
+  const sockets = new Set<Socket>();
+
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.on("error", () => {});
+    session.once("close", () => sessions.delete(session));
+  });
+  h2.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+    const contentType = headers["content-type"];
+    if (contentType === "application/grpc" || contentType === "application/grpc+proto") {
+      serveGrpc(router, stream, headers);
+      return;
+    }
+    const request = new Http2ServerRequest(stream, headers, {}, rawHeaders);
+    const response = new Http2ServerResponse(stream);
+    frontDoor(request, response);
+  });
+
+  const tcp = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    sniff(socket, (isHttp2) => (isHttp2 ? h2 : h1).emit("connection", socket));
+  });
+
+  return {
+    tcp,
+    close(graceMs) {
+      return new Promise<void>((resolve) => {
+        tcp.close(() => resolve());
+        for (const session of sessions) session.close();
+        h1.closeIdleConnections();
+        setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, graceMs).unref();
+      });
+    },
+  };
+}
+
+function serveGrpc(router: NamespaceRouter, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  const route = router.route(headers[namespaceHeader] as string | undefined, headers[":path"] ?? "");
+  if (!route.ok) {
+    stream.on("error", () => {});
+    respondWithStatus(stream, route);
+    return;
+  }
+  route.runtime.serveGrpc(stream, headers);
+}
+
+/** Reads the first bytes and tells whether the client speaks HTTP/2 (prior knowledge). */
+function sniff(socket: Socket, decide: (isHttp2: boolean) => void): void {
+  let seen: Buffer = Buffer.alloc(0);
+  const onReadable = () => {
+    const chunk: Buffer | null = socket.read();
+    if (chunk === null) return;
+    seen = seen.byteLength === 0 ? chunk : Buffer.concat([seen, chunk]);
+    const n = Math.min(seen.byteLength, http2Preface.byteLength);
+    const matches = seen.subarray(0, n).equals(http2Preface.subarray(0, n));
+    if (matches && n < 4) return; // too little to tell yet
+    socket.off("readable", onReadable);
+    socket.unshift(seen);
+    decide(matches);
+  };
+  socket.on("readable", onReadable);
+}
+

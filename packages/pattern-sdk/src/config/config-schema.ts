@@ -71,7 +71,7 @@ export const field = {
   /** A string; `values` restricts it to a set. */
   string<T extends string = string>(
     doc: string,
-    options: { default?: T; values?: readonly T[]; pattern?: RegExp; patternHint?: string } = {},
+    options: { default?: NoInfer<T>; values?: readonly T[]; pattern?: RegExp; patternHint?: string } = {},
   ): StringField<T> {
     return { kind: "string", doc, ...options };
   },

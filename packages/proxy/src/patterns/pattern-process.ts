@@ -74,7 +74,8 @@ export class PatternStartError extends Error {
 
 /** A pattern process under supervision. */
 export class PatternProcess implements PatternRuntime {
-  readonly description: string;
+  /** Human description; names the pattern as it introduced itself once Initialize has answered. */
+  description: string;
   private state: ProcessState = "idle";
   private child: ChildProcess | undefined;
   private session: ClientHttp2Session | undefined;
@@ -212,6 +213,7 @@ export class PatternProcess implements PatternRuntime {
         { name: this.options.namespace, version: this.options.proxyVersion, configJson: JSON.stringify(this.options.config ?? {}) },
         { timeoutMs: lifecycleTimeoutMs },
       );
+      this.description = `${init.patternName} (process, namespace "${this.options.namespace}")`;
       await callUnary(session, "/prism.pattern.v1.PatternLifecycleService/Start", StartRequestSchema, StartResponseSchema, {}, { timeoutMs: lifecycleTimeoutMs });
       this.startedAt = Date.now();
       logger.info(`pattern ${this.description} is serving ${init.apis.join(", ")} on ${socketPath}`, {

@@ -43,11 +43,7 @@ try {
 }
 if (!args.config) logger.info("no --config given: serving one \"default\" namespace on in-process memstore");
 
-const proxy = await startProxy(config, { logger }).catch((error: Error) => {
-  logger.error(error.message);
-  fail(error instanceof ConfigError ? `invalid configuration: ${error.message}` : `failed to start: ${error.message}`, 1);
-});
-
+let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
 let signals = 0;
 const shutdown = (signal: string) => {
   signals++;
@@ -55,8 +51,8 @@ const shutdown = (signal: string) => {
     logger.warn(`${signal} again: exiting now; pattern processes exit when their standard input closes`);
     process.exit(1);
   }
-  logger.info(`${signal} received`);
-  proxy.close().then(
+  logger.info(`${signal} received${proxy ? "" : " while starting: stopping once started patterns are up"}`);
+  proxy?.close().then(
     () => process.exit(0),
     (error: Error) => {
       logger.error(`shutdown failed: ${error.message}`);
@@ -64,5 +60,15 @@ const shutdown = (signal: string) => {
     },
   );
 };
+// Installed before starting, so a signal during start-up still stops every pattern cleanly.
 process.on("SIGINT", () => shutdown("SIGINT"));
 process.on("SIGTERM", () => shutdown("SIGTERM"));
+
+proxy = await startProxy(config, { logger }).catch((error: Error) => {
+  logger.error(error.message);
+  fail(error instanceof ConfigError ? `invalid configuration: ${error.message}` : `failed to start: ${error.message}`, 1);
+});
+if (signals > 0) {
+  signals = 0;
+  shutdown("earlier signal");
+}

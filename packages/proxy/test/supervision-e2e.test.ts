@@ -1,0 +1,116 @@
+// End to end: supervision of pattern processes by the real proxy executable — restart after
+// kill -9, clean shutdown with no orphan, children exit when the proxy itself is killed, and
+// start failures that name the pattern, its command and its last log lines.
+import { UnavailableError, createPrismClient } from "@prism/client";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { processExists, proxyBinPath, startProxyProcess, type ProxyProcess } from "../src/testing/index.js";
+import { eventually } from "./eventually.js";
+
+const processNamespaces = {
+  cache: { keyvalue: { backend: "memstore", isolation: "process", restartInitialDelayMs: 100 } },
+  other: { keyvalue: { backend: "memstore", isolation: "process" } },
+};
+
+async function patternPid(proxy: ProxyProcess, namespace: string, after = 0): Promise<number> {
+  const record = await proxy.waitForLog(
+    (r) => r.namespace === namespace && typeof r.pid === "number" && r.msg.includes("is serving") && (r.pid as number) !== after,
+  );
+  return record.pid as number;
+}
+
+describe("pattern process supervision", () => {
+  it("answers UNAVAILABLE after kill -9 of a pattern, then serves again after the automatic restart", async () => {
+    const proxy = await startProxyProcess({ config: { namespaces: processNamespaces } });
+    try {
+      const client = createPrismClient({ url: proxy.url, namespace: "cache" });
+      await client.kv.set("k", "v");
+      const pid = await patternPid(proxy, "cache");
+      process.kill(pid, "SIGKILL");
+      await eventually(() => expect(processExists(pid)).toBe(false));
+      const error = await client.kv.get("k").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnavailableError);
+      expect((error as Error).message).toMatch(/memstore .*namespace "cache"/);
+      await eventually(async () => {
+        await client.kv.set("k2", "after restart");
+      });
+      expect(await client.kv.getString("k2")).toBe("after restart");
+      const newPid = await patternPid(proxy, "cache", pid);
+      expect(newPid).not.toBe(pid);
+      await proxy.waitForLog((r) => r.level === "error" && r.msg.includes("was killed by SIGKILL; restarting in"));
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("leaves no pattern process behind after SIGTERM, SIGINT or SIGKILL of the proxy", async () => {
+    for (const signal of ["SIGTERM", "SIGINT", "SIGKILL"] as const) {
+      const proxy = await startProxyProcess({ config: { namespaces: processNamespaces } });
+      const pids = [await patternPid(proxy, "cache"), await patternPid(proxy, "other")];
+      expect(pids.every(processExists)).toBe(true);
+      const code = await proxy.stop(signal);
+      if (signal !== "SIGKILL") expect(code).toBe(0);
+      // On SIGKILL the proxy cannot clean up: its children notice standard input closing and exit.
+      await eventually(() => expect(pids.filter(processExists)).toEqual([]));
+    }
+  });
+
+  it("fails to start with a message naming the pattern, its command and its last log lines", async () => {
+    const script = join(tmpdir(), `prism-broken-pattern-${process.pid}.mjs`);
+    writeFileSync(script, 'console.error("cannot open /var/lib/broken: permission denied"); process.exit(3);\n');
+    const config = join(tmpdir(), `prism-broken-${process.pid}.yaml`);
+    writeFileSync(config, `listen: 127.0.0.1:0\nnamespaces:\n  broken:\n    keyvalue: { command: ["${process.execPath}", "${script}"] }\n`);
+    const result = spawnSync(process.execPath, [proxyBinPath, "--config", config], { encoding: "utf8", timeout: 20_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("failed to start: the process exited with code 3");
+    expect(result.stderr).toContain(`command: ${process.execPath} ${script}`);
+    expect(result.stderr).toContain("cannot open /var/lib/broken: permission denied");
+  });
+});
+
+describe("configuration errors", () => {
+  const run = (yaml: string, extra: string[] = []) => {
+    const file = join(tmpdir(), `prism-bad-${process.pid}-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, yaml);
+    const result = spawnSync(process.execPath, [proxyBinPath, "--config", file, ...extra], { encoding: "utf8", timeout: 20_000 });
+    return { file, status: result.status, stderr: result.stderr };
+  };
+
+  it("names the file, the field and the expected value", () => {
+    const bad = run("namespaces:\n  cache:\n    keyvalue: { backend: memcached }\n");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(`${bad.file}: namespaces.cache.keyvalue.backend: expected one of memstore, got "memcached"`);
+
+    const isolation = run("namespaces:\n  cache:\n    keyvalue: { backend: memstore, isolation: remote }\n");
+    expect(isolation.stderr).toContain('namespaces.cache.keyvalue.isolation: expected one of "inprocess", "process", "auto", got "remote"');
+
+    const unknown = run("namespaces:\n  cache:\n    keyvalue: { backend: memstore, capacity: 5 }\n");
+    expect(unknown.stderr).toContain("namespaces.cache.keyvalue.capacity: unknown field");
+  });
+
+  it("names a bad pattern config field, in-process and as a process", () => {
+    for (const isolation of ["inprocess", "process"]) {
+      const bad = run(`namespaces:\n  cache:\n    keyvalue: { backend: memstore, isolation: ${isolation}, config: { capacity: lots } }\n`);
+      expect(bad.status).not.toBe(0);
+      expect(bad.stderr).toContain(`${bad.file}: namespaces.cache.keyvalue.config.capacity: expected an integer >= 0, got "lots"`);
+    }
+  });
+
+  it("rejects a bad --listen and an address in use", async () => {
+    const badListen = run("namespaces:\n  default:\n    keyvalue: { backend: memstore }\n", ["--listen", "localhost"]);
+    expect(badListen.status).toBe(2);
+    expect(badListen.stderr).toContain("--listen: expected a string of the form HOST:PORT");
+
+    const proxy = await startProxyProcess({});
+    try {
+      const inUse = run("namespaces:\n  default:\n    keyvalue: { backend: memstore }\n", ["--listen", proxy.url.replace("http://", "")]);
+      expect(inUse.status).not.toBe(0);
+      expect(inUse.stderr).toContain("the address is already in use");
+    } finally {
+      await proxy.stop();
+    }
+  });
+});

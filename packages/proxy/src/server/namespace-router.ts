@@ -23,8 +23,8 @@ export class NamespaceRouter {
 
   /** Registers the runtime serving `api` of `namespace`. */
   add(namespace: string, api: ApiName, runtime: PatternRuntime): void {
-    let apis = this.namespaces.get(namespace);
-    if (!apis) this.namespaces.set(namespace, (apis = new Map()));
+    const apis = this.namespaces.get(namespace) ?? new Map<ApiName, PatternRuntime>();
+    this.namespaces.set(namespace, apis);
     apis.set(api, runtime);
   }
 

@@ -77,7 +77,13 @@ export async function startProxyProcess(options: StartProxyProcessOptions = {}):
     const seen = logs.find(predicate);
     if (seen) return Promise.resolve(seen);
     return new Promise<ProxyLogRecord>((resolve, reject) => {
-      const waiter = { predicate, resolve: (r: ProxyLogRecord) => (clearTimeout(timer), resolve(r)) };
+      const waiter = {
+        predicate,
+        resolve: (r: ProxyLogRecord) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      };
       const timer = setTimeout(() => {
         waiters.delete(waiter);
         reject(new Error(`no matching proxy log line within ${timeoutMs} ms; last lines:\n${rawLines.slice(-10).join("\n")}`));

@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// `pnpm bench`: parses the flags, runs every scenario's cases at a fixed concurrency and prints one
+// table. Usage: node scripts/bench/bench.mjs [--seconds N] [--concurrency N] [--warmup N] [--only NAME]
+// (--only: a scenario or target name, exact, else a case-insensitive substring of one).
+// A scenario is { name, targets: string[], open(selectedTargets) → { cases(): AsyncIterable<{target, op, call}>, close() } };
+// add one by writing a *-scenario.mjs file and listing it in `scenarios` below.
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import { kvMemstoreScenario } from "./kv-memstore-scenario.mjs";
+import { measure } from "./measure.mjs";
+import { formatTable } from "./report.mjs";
+
+const scenarios = [kvMemstoreScenario];
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "5" },
+    concurrency: { type: "string", default: "64" },
+    warmup: { type: "string", default: "1" },
+    only: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (values.help) {
+  const all = scenarios.flatMap((s) => [s.name, ...s.targets.map((t) => `  ${t}`)]);
+  console.log(`usage: node scripts/bench/bench.mjs [--seconds N] [--concurrency N] [--warmup N] [--only NAME]\n\n${all.join("\n")}`);
+  process.exit(0);
+}
+const positive = (name, min) => {
+  const n = Number(values[name]);
+  if (!Number.isFinite(n) || n < min) {
+    console.error(`bench: --${name} must be a number >= ${min}, got ${JSON.stringify(values[name])}`);
+    process.exit(2);
+  }
+  return n;
+};
+const options = {
+  seconds: positive("seconds", 0.1),
+  concurrency: Math.floor(positive("concurrency", 1)),
+  warmupSeconds: positive("warmup", 0),
+};
+
+/** The targets of `scenario` selected by --only (all without it). */
+function selectTargets(scenario, only) {
+  if (only === undefined || only === scenario.name) return scenario.targets;
+  if (scenarios.some((s) => s.targets.includes(only))) return scenario.targets.filter((t) => t === only);
+  const needle = only.toLowerCase();
+  if (scenario.name.toLowerCase().includes(needle)) return scenario.targets;
+  return scenario.targets.filter((t) => t.toLowerCase().includes(needle));
+}
+
+const plan = scenarios.map((s) => ({ scenario: s, targets: selectTargets(s, values.only) })).filter((p) => p.targets.length > 0);
+if (plan.length === 0) {
+  console.error(`bench: --only ${JSON.stringify(values.only)} matches no scenario or target (see --help)`);
+  process.exit(2);
+}
+
+// First SIGINT/SIGTERM: stop measuring, clean up, print what was measured. Second: leave now.
+const interrupted = new AbortController();
+const onSignal = (signal) => {
+  if (interrupted.signal.aborted) process.exit(130);
+  console.error(`bench: ${signal}, stopping after cleanup (again to exit now)`);
+  interrupted.abort();
+};
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+
+const cpu = cpus();
+console.log(
+  `Prism bench: ${cpu.length} cores (${cpu[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ` +
+    `${options.concurrency} calls in flight, ${options.seconds} s per case after ${options.warmupSeconds} s warm-up, ` +
+    "KeyValue 100-byte values",
+);
+
+const rows = [];
+let failed = false;
+for (const { scenario, targets } of plan) {
+  if (interrupted.signal.aborted) break;
+  const session = scenario.open(targets);
+  try {
+    for await (const { target, op, call } of session.cases()) {
+      if (interrupted.signal.aborted) break;
+      process.stderr.write(`  ${target} ${op} ...\n`);
+      const result = await measure(call, { ...options, signal: interrupted.signal });
+      rows.push({ target, op, ...result });
+    }
+  } catch (error) {
+    failed = true;
+    console.error(`bench: scenario ${scenario.name} failed: ${error.stack ?? error}`);
+  } finally {
+    await session.close();
+  }
+}
+
+console.log(`\n${formatTable(rows)}`);
+if (failed || interrupted.signal.aborted) process.exitCode = 1;

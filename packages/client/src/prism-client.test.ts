@@ -78,7 +78,7 @@ describe.each(setups)("PrismClient over $name", ({ server: kind, options }) => {
       const error = await call().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(NamespaceNotFoundError);
       expect(error).toMatchObject({ namespace: "nope", code: Code.NotFound });
-      expect((error as Error).message).toBe('namespace "nope" not found (NOT_FOUND)');
+      expect((error as Error).message).toBe('namespace "nope" is not configured (NOT_FOUND)');
     }
   });
 

@@ -25,7 +25,7 @@ export class NamespaceNotFoundError extends PrismError {
   constructor(namespace: string | undefined, options: PrismErrorOptions = {}) {
     super(
       Code.NotFound,
-      namespace === undefined ? options.rawMessage || "namespace not found" : `namespace ${JSON.stringify(namespace)} not found`,
+      options.rawMessage || (namespace === undefined ? "namespace not found" : `namespace ${JSON.stringify(namespace)} not found`),
       options,
     );
     this.namespace = namespace;

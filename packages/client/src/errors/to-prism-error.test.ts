@@ -72,7 +72,7 @@ describe("toPrismError", () => {
     expect(error).toBeInstanceOf(NamespaceNotFoundError);
     expect((error as NamespaceNotFoundError).namespace).toBe("nope");
     expect(error.code).toBe(Code.NotFound);
-    expect(error.message).toBe('namespace "nope" not found (NOT_FOUND)');
+    expect(error.message).toBe('namespace "nope" is not configured (NOT_FOUND)');
     expect(error.rawMessage).toBe('namespace "nope" is not configured');
     expect(error.metadata.get("prism-error-reason")).toBe("namespace-not-found");
   });

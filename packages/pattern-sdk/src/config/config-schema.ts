@@ -127,7 +127,7 @@ function parseFields(schema: ConfigSchema, input: unknown, file: string | undefi
     throw new ConfigError({ file, field: path, expected: "a mapping", got: input });
   }
   for (const name of Object.keys(input)) {
-    if (!(name in schema)) {
+    if (!Object.hasOwn(schema, name)) {
       const known = Object.keys(schema).join(", ");
       throw new ConfigError({
         file,

@@ -1,0 +1,156 @@
+// Unit tests of NamespaceRouter: default namespace, unknown namespace, unconfigured API,
+// unknown path, and routeOrThrow.
+import { Code, ConnectError } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import type { ApiName } from "../config/api-names.js";
+import type { PatternRuntime } from "../patterns/pattern-runtime.js";
+import { NamespaceRouter, errorReasonHeader } from "./namespace-router.js";
+
+const getPath = "/prism.keyvalue.v1.KeyValueService/Get";
+const scanPath = "/prism.keyvalue.v1.KeyValueService/Scan";
+
+/** A runtime that only has a description; routing never calls it. */
+function runtime(description: string): PatternRuntime {
+  const unused = (): never => {
+    throw new Error("not called by the router");
+  };
+  return { description, start: unused, stop: unused, health: unused, serveGrpc: unused, invokeUnary: unused };
+}
+
+function makeRouter() {
+  const router = new NamespaceRouter();
+  const defaultRuntime = runtime("default memstore");
+  const ordersRuntime = runtime("orders memstore");
+  router.add("default", "keyvalue", defaultRuntime);
+  router.add("orders", "keyvalue", ordersRuntime);
+  return { router, defaultRuntime, ordersRuntime };
+}
+
+describe("NamespaceRouter.route", () => {
+  it("routes to the default namespace when the header is absent or empty", () => {
+    const { router, defaultRuntime } = makeRouter();
+    expect(router.route(undefined, getPath)).toEqual({ ok: true, runtime: defaultRuntime });
+    expect(router.route("", getPath)).toEqual({ ok: true, runtime: defaultRuntime });
+  });
+
+  it("routes a named namespace to its runtime, for every method of the API", () => {
+    const { router, ordersRuntime } = makeRouter();
+    expect(router.route("orders", getPath)).toEqual({ ok: true, runtime: ordersRuntime });
+    expect(router.route("orders", scanPath)).toEqual({ ok: true, runtime: ordersRuntime });
+    // Repeated lookups (cached path) give the same answer.
+    expect(router.route("orders", getPath)).toEqual({ ok: true, runtime: ordersRuntime });
+  });
+
+  it("answers an unknown namespace with NOT_FOUND naming it and a reason", () => {
+    const { router } = makeRouter();
+    const result = router.route("nope", getPath);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.code).toBe(Code.NotFound);
+    expect(result.message).toContain('"nope"');
+    expect(result.message).toContain("default, orders");
+    expect(result.metadata).toEqual({ [errorReasonHeader]: "namespace-not-found" });
+    expect(errorReasonHeader).toBe("prism-error-reason");
+  });
+
+  it("answers NOT_FOUND for an absent header when there is no default namespace", () => {
+    const router = new NamespaceRouter();
+    router.add("orders", "keyvalue", runtime("orders"));
+    const result = router.route(undefined, getPath);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.code).toBe(Code.NotFound);
+      expect(result.message).toContain('"default"');
+    }
+  });
+
+  it("does not match namespaces case-insensitively", () => {
+    const { router } = makeRouter();
+    const result = router.route("Orders", getPath);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.code).toBe(Code.NotFound);
+  });
+
+  it("answers a method of an API the proxy does not route (pubsub) with UNIMPLEMENTED", () => {
+    const { router } = makeRouter();
+    const path = "/prism.pubsub.v1.PubSubService/Publish";
+    const result = router.route("orders", path);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.code).toBe(Code.Unimplemented);
+      expect(result.message).toContain(path);
+    }
+  });
+
+  it("answers UNIMPLEMENTED naming the API when the namespace exists without it", () => {
+    const router = new NamespaceRouter();
+    // Only keyvalue exists today; a namespace bound only to a future API has no keyvalue runtime.
+    router.add("events", "pubsub" as ApiName, runtime("events pubsub"));
+    const result = router.route("events", getPath);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.code).toBe(Code.Unimplemented);
+      expect(result.message).toBe('namespace "events" has no keyvalue pattern configured');
+      expect(result.metadata).toBeUndefined();
+    }
+  });
+
+  it("answers unknown paths with UNIMPLEMENTED naming the path", () => {
+    const { router } = makeRouter();
+    for (const path of ["/prism.keyvalue.v1.Nope/Get", "/nothing", "", "no-slash", "/"]) {
+      const result = router.route("orders", path);
+      expect(result.ok, path).toBe(false);
+      if (!result.ok) {
+        expect(result.code, path).toBe(Code.Unimplemented);
+        expect(result.message, path).toContain(`unknown method ${path}`);
+      }
+    }
+  });
+
+  it("lists every registered runtime", () => {
+    const { router, defaultRuntime, ordersRuntime } = makeRouter();
+    expect([...router.entries()]).toEqual([
+      { namespace: "default", api: "keyvalue", runtime: defaultRuntime },
+      { namespace: "orders", api: "keyvalue", runtime: ordersRuntime },
+    ]);
+  });
+
+  it("replaces the runtime when the same namespace and API are added again", () => {
+    const { router } = makeRouter();
+    const replacement = runtime("replacement");
+    router.add("orders", "keyvalue", replacement);
+    expect(router.route("orders", getPath)).toEqual({ ok: true, runtime: replacement });
+  });
+});
+
+describe("NamespaceRouter.routeOrThrow", () => {
+  it("returns the runtime on success", () => {
+    const { router, ordersRuntime } = makeRouter();
+    expect(router.routeOrThrow("orders", getPath)).toBe(ordersRuntime);
+  });
+
+  it("throws a ConnectError with code, message and reason metadata", () => {
+    const { router } = makeRouter();
+    let caught: unknown;
+    try {
+      router.routeOrThrow("missing", getPath);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConnectError);
+    const error = caught as ConnectError;
+    expect(error.code).toBe(Code.NotFound);
+    expect(error.rawMessage).toContain('"missing"');
+    expect(error.metadata.get(errorReasonHeader)).toBe("namespace-not-found");
+  });
+
+  it("throws UNIMPLEMENTED for an unknown method", () => {
+    const { router } = makeRouter();
+    expect(() => router.routeOrThrow("orders", "/x.Y/Z")).toThrow(ConnectError);
+    try {
+      router.routeOrThrow(undefined, "/x.Y/Z");
+    } catch (error) {
+      expect((error as ConnectError).code).toBe(Code.Unimplemented);
+    }
+  });
+});

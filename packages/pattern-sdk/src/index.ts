@@ -39,3 +39,14 @@ export { ConfigError } from "./config/config-error.js";
 export { loadConfigFile } from "./config/load-config-file.js";
 export { createLogger, type LogFields, type LogLevel, type Logger, type LoggerOptions } from "./logging/logger.js";
 export type { CallContext, ServiceHandlers } from "./grpc/service-handlers.js";
+export type {
+  DeliveryGuarantee,
+  PubSubBackend,
+  PubSubMessage,
+  PubSubSubscription,
+  SubscribeRequestOptions,
+} from "./pubsub/pubsub-backend.js";
+export { createPubSubHandlers } from "./pubsub/pubsub-handlers.js";
+export { pubSubLimitsSchema, type PubSubLimits } from "./pubsub/pubsub-limits.js";
+export { MessageQueue } from "./pubsub/message-queue.js";
+export { checkTopic, checkTopicFilter, isWildcard, topicMatches } from "./pubsub/topic-name.js";

@@ -1,6 +1,7 @@
 // What a pattern author writes: a definition (name, config schema, factory) whose factory returns
 // the backends it implements. `servePattern` runs it as a process; the proxy can load it in-process.
 import type { KeyValueBackend } from "../keyvalue/keyvalue-backend.js";
+import type { PubSubBackend } from "../pubsub/pubsub-backend.js";
 import type { ConfigSchema, ConfigOf } from "../config/config-schema.js";
 import type { Logger } from "../logging/logger.js";
 import type { HealthReport } from "./health-report.js";
@@ -17,6 +18,8 @@ export interface PatternContext {
 export interface PatternInstance {
   /** KeyValue backend, when the pattern serves KeyValueService. */
   keyvalue?: KeyValueBackend;
+  /** PubSub backend, when the pattern serves PubSubService. */
+  pubsub?: PubSubBackend;
   /** Opens backend connections; called once before traffic. */
   start?(): Promise<void> | void;
   /** Releases every resource; called once at shutdown. */

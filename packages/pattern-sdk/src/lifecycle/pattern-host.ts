@@ -4,7 +4,9 @@
 // exposes a host over gRPC; the proxy drives a host directly for in-process patterns.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { DescService } from "@bufbuild/protobuf";
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
+import { PubSubService } from "@prism/proto/pubsub/v1";
 import {
   HealthCheckResponseSchema,
   HealthStatus,
@@ -16,6 +18,8 @@ import { addService, type GrpcMethod, type GrpcMethodTable } from "../grpc/grpc-
 import type { CallContext, ServiceHandlers } from "../grpc/service-handlers.js";
 import { createKeyValueHandlers } from "../keyvalue/keyvalue-handlers.js";
 import { keyValueLimitsSchema } from "../keyvalue/keyvalue-limits.js";
+import { createPubSubHandlers } from "../pubsub/pubsub-handlers.js";
+import { pubSubLimitsSchema } from "../pubsub/pubsub-limits.js";
 import type { Logger } from "../logging/logger.js";
 import type { HealthReport } from "./health-report.js";
 import type { PatternDefinition, PatternInstance } from "./pattern-definition.js";
@@ -66,7 +70,7 @@ export class PatternHost {
     }
     const schema: ConfigSchema = {
       ...this.definition.config,
-      limits: field.object("size limits enforced on every call", keyValueLimitsSchema),
+      limits: field.object("size limits enforced on every call", { ...keyValueLimitsSchema, ...pubSubLimitsSchema }),
     };
     const parsed = parseConfig(schema, config, location) as Record<string, unknown>;
     const { limits, ...own } = parsed;
@@ -75,7 +79,11 @@ export class PatternHost {
     this.namespace = namespace;
     if (this.instance.keyvalue) {
       const handlers = createKeyValueHandlers(this.instance.keyvalue, limits as never);
-      addService(KeyValueService, this.guard(handlers), this.table);
+      addService(KeyValueService, this.guard(KeyValueService, handlers), this.table);
+    }
+    if (this.instance.pubsub) {
+      const handlers = createPubSubHandlers(this.instance.pubsub, limits as never);
+      addService(PubSubService, this.guard(PubSubService, handlers), this.table);
     }
     this.state = "initialized";
     return this.apis;
@@ -118,7 +126,9 @@ export class PatternHost {
       return { status: this.state === "draining" ? "DEGRADED" : "UNHEALTHY", message: `pattern is ${this.state}` };
     }
     try {
-      return (await this.instance?.health?.()) ?? { status: "HEALTHY" };
+      const report = (await this.instance?.health?.()) ?? { status: "HEALTHY" };
+      const pubsub = this.instance?.pubsub;
+      return pubsub ? { ...report, details: { ...report.details, subscriptions: pubsub.subscriptionCount() } } : report;
     } catch (error) {
       return { status: "UNHEALTHY", message: `health check failed: ${(error as Error).message}` };
     }
@@ -179,10 +189,24 @@ export class PatternHost {
     }
   }
 
-  /** Wraps every handler so calls are refused unless serving and counted while running. */
-  private guard<S extends object>(handlers: S): S {
+  /**
+   * Wraps every handler so calls are refused unless serving. Unary calls are counted while they
+   * run (Drain waits for them); subscriptions are long-lived and end when the instance stops.
+   */
+  private guard<S extends object>(service: DescService, handlers: S): S {
     const guarded: Record<string, GrpcMethod["handler"]> = {};
-    for (const [name, handler] of Object.entries(handlers as Record<string, GrpcMethod["handler"]>)) {
+    const host = this;
+    for (const method of service.methods) {
+      const name = method.localName;
+      const handler = (handlers as Record<string, GrpcMethod["handler"]>)[name] as GrpcMethod["handler"];
+      if (method.methodKind === "server_streaming") {
+        guarded[name] = async function* (request: unknown, context: CallContext) {
+          host.enter();
+          host.leave();
+          yield* handler(request, context) as AsyncIterable<unknown>;
+        };
+        continue;
+      }
       guarded[name] = async (request: unknown, context: CallContext) => {
         this.enter();
         try {

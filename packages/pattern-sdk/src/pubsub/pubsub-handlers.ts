@@ -1,0 +1,78 @@
+// PubSubService handlers over any PubSubBackend: topic and size validation, the subscription
+// stream (Subscribed first, then messages), Ack routing, and cleanup when the subscriber leaves.
+import { Code, ConnectError } from "@connectrpc/connect";
+import { DeliveryGuarantee as ProtoGuarantee, type PubSubService } from "@prism/proto/pubsub/v1";
+import type { ServiceHandlers } from "../grpc/service-handlers.js";
+import type { PubSubBackend, PubSubSubscription } from "./pubsub-backend.js";
+import type { PubSubLimits } from "./pubsub-limits.js";
+import { checkTopic, checkTopicFilter } from "./topic-name.js";
+
+const groupPattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Builds validated PubSubService handlers for `backend`. */
+export function createPubSubHandlers(backend: PubSubBackend, limits: PubSubLimits): ServiceHandlers<typeof PubSubService> {
+  const open = new Map<string, PubSubSubscription>();
+  const guarantee =
+    backend.guarantee === "at-least-once" ? ProtoGuarantee.AT_LEAST_ONCE : ProtoGuarantee.AT_MOST_ONCE;
+  return {
+    async publish(request) {
+      checkTopic(request.topic);
+      if (request.payload.byteLength > limits.maxPayloadBytes) {
+        throw new ConnectError(
+          `payload is ${request.payload.byteLength} bytes; the limit is ${limits.maxPayloadBytes} bytes (limits.maxPayloadBytes)`,
+          Code.InvalidArgument,
+        );
+      }
+      const entries = Object.keys(request.metadata).length;
+      if (entries > limits.maxMetadataEntries) {
+        throw new ConnectError(
+          `metadata has ${entries} entries; the limit is ${limits.maxMetadataEntries} (limits.maxMetadataEntries)`,
+          Code.InvalidArgument,
+        );
+      }
+      return { messageId: await backend.publish(request.topic, request.payload, request.metadata) };
+    },
+    async *subscribe(request, context) {
+      checkTopicFilter(request.topic);
+      if (request.group !== "" && !groupPattern.test(request.group)) {
+        throw new ConnectError(
+          `invalid group ${JSON.stringify(request.group.slice(0, 80))}: use 1-64 letters, digits, '_' or '-'`,
+          Code.InvalidArgument,
+        );
+      }
+      const subscription = await backend.subscribe({
+        topic: request.topic,
+        group: request.group,
+        maxInFlight: request.maxInFlight > 0 ? request.maxInFlight : limits.defaultMaxInFlight,
+        signal: context.signal,
+      });
+      open.set(subscription.id, subscription);
+      const onAbort = () => void subscription.close();
+      context.signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        yield { event: { case: "subscribed", value: { subscriptionId: subscription.id, guarantee } } };
+        for await (const message of subscription) {
+          yield {
+            event: {
+              case: "message",
+              value: { ...message, publishedAtMs: BigInt(message.publishedAtMs) },
+            },
+          };
+        }
+      } finally {
+        context.signal.removeEventListener("abort", onAbort);
+        open.delete(subscription.id);
+        await subscription.close();
+      }
+    },
+    async ack(request) {
+      const subscription = open.get(request.subscriptionId);
+      if (subscription) return { acked: await subscription.ack(request.messageIds) };
+      if (backend.ackByMessageId) return { acked: await backend.ackByMessageId(request.messageIds) };
+      throw new ConnectError(
+        `subscription ${JSON.stringify(request.subscriptionId)} is not open here (it ended, or belongs to another proxy)`,
+        Code.NotFound,
+      );
+    },
+  };
+}

@@ -1,0 +1,5 @@
+// @prism/pattern-sdk/testing: what certifies a backend — the acceptance suites — and the harness
+// that starts real backend servers for tests.
+export { startRedisServer, type RedisServer } from "./start-redis-server.js";
+export { findFreePort } from "./find-free-port.js";
+export { requireBinary } from "./require-binary.js";

@@ -1,4 +1,4 @@
-// @prism/client: the typed Prism client for Node and browsers (KeyValue over gRPC, gRPC-Web or Connect).
+// @prism/client: the typed Prism client for Node and browsers (KeyValue and PubSub over gRPC, gRPC-Web or Connect).
 export { Code } from "@connectrpc/connect";
 export {
   createPrismClient,
@@ -15,6 +15,14 @@ export {
   type SetManyEntry,
   type SetOptions,
 } from "./keyvalue-client.js";
+export {
+  createPubSubClient,
+  type PubSubClient,
+  type PublishOptions,
+  type ReceivedMessage,
+  type SubscribeOptions,
+  type Subscription,
+} from "./pubsub-client.js";
 export { namespaceHeader, type CallDefaults, type CallOptions } from "./call-options.js";
 export { type PrismValue, toBytes, toText } from "./value.js";
 export { type CodeName, codeName } from "./errors/code-name.js";

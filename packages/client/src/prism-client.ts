@@ -3,6 +3,7 @@ import type { Transport } from "@connectrpc/connect";
 import { createDefaultTransport } from "#default-transport";
 import { InvalidArgumentError } from "./errors/error-classes.js";
 import { type KeyValueClient, createKeyValueClient } from "./keyvalue-client.js";
+import { type PubSubClient, createPubSubClient } from "./pubsub-client.js";
 import type { PrismProtocol } from "./transport/transport-options.js";
 
 /** Namespace used when none is given (the proxy's own default too). */
@@ -42,6 +43,8 @@ export type PrismClientOptions = {
 export type PrismClient = {
   /** The KeyValue API of this namespace. */
   readonly kv: KeyValueClient;
+  /** The PubSub API of this namespace. */
+  readonly pubsub: PubSubClient;
   /** The namespace every call goes to. */
   readonly namespace: string;
   /** Returns a client for another namespace that shares this one's transport and settings. */
@@ -78,6 +81,7 @@ function bind(
   }
   return {
     kv: createKeyValueClient(transport, { namespace, ...settings }),
+    pubsub: createPubSubClient(transport, { namespace, ...settings }),
     namespace,
     withNamespace: (other) => bind(transport, settings, other),
   };

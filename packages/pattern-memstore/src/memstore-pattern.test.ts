@@ -16,6 +16,7 @@ describe("memstorePattern", () => {
       eviction: "lru",
       maxMemoryBytes: 0,
       sweepIntervalMs: 1000,
+      subscriberBufferSize: 1024,
     });
     expect(() => parseConfig(memstorePattern.config, { eviction: "fifo" })).toThrow(ConfigError);
   });

@@ -1,12 +1,13 @@
-// The memstore pattern definition: its config schema and a factory that serves MemStoreKeyValue,
-// reporting DEGRADED when the store nears its key or memory limit.
+// The memstore pattern definition: its config schema and a factory that serves MemStoreKeyValue and
+// MemStorePubSub, reporting DEGRADED when the store nears its key or memory limit.
 import { definePattern, field, type HealthReport } from "@prism/pattern-sdk";
 import { MemStoreKeyValue } from "./memstore-keyvalue.js";
+import { MemStorePubSub } from "./memstore-pubsub.js";
 
 /** Fraction of a limit at which health turns DEGRADED. */
 const DEGRADED_AT = 0.9;
 
-/** The in-memory pattern: KeyValue with TTL, capacity, LRU eviction and prefix scan. */
+/** The in-memory pattern: KeyValue with TTL, capacity, LRU eviction and prefix scan; at-most-once PubSub. */
 export const memstorePattern = definePattern({
   name: "memstore",
   version: "0.1.0",
@@ -24,18 +25,25 @@ export const memstorePattern = definePattern({
       default: 1000,
       min: 10,
     }),
+    subscriberBufferSize: field.integer("messages buffered per subscriber before new ones are dropped (PubSub)", {
+      default: 1024,
+      min: 1,
+    }),
   },
   create(config, context) {
     const keyvalue = new MemStoreKeyValue(config);
+    const pubsub = new MemStorePubSub(config);
     context.logger.debug("memstore created", { ...config });
     return {
       keyvalue,
+      pubsub,
       stop() {
         keyvalue.close();
+        pubsub.close();
       },
       health(): HealthReport {
         const stats = keyvalue.stats();
-        const details = { ...stats, capacity: config.capacity, maxMemoryBytes: config.maxMemoryBytes };
+        const details = { ...stats, capacity: config.capacity, maxMemoryBytes: config.maxMemoryBytes, ...pubsub.stats() };
         const near = [
           nearLimit(stats.keys, config.capacity, "keys", "capacity"),
           nearLimit(stats.bytes, config.maxMemoryBytes, "bytes", "maxMemoryBytes"),

@@ -5,6 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
 import { decodeSingleFrame, encodeFrame } from "./grpc-frame.js";
 import { formatGrpcTimeout } from "./grpc-timeout.js";
+import { statusFromResponse } from "./status-from-response.js";
 
 /** Options of one unary call. */
 export interface CallUnaryOptions {
@@ -80,15 +81,9 @@ export function callUnary<I extends DescMessage, O extends DescMessage>(
       trailers = t;
     });
     stream.on("close", () => {
-      const status = trailers?.["grpc-status"] ?? responseHeaders["grpc-status"];
-      if (status === undefined) {
-        finish(new ConnectError("the pattern closed the call without a status", Code.Unavailable));
-        return;
-      }
-      const code = Number(status);
-      if (code !== 0) {
-        const raw = (trailers?.["grpc-message"] ?? responseHeaders["grpc-message"] ?? "") as string;
-        finish(new ConnectError(safeDecode(raw), code as Code));
+      const status = statusFromResponse(responseHeaders, trailers);
+      if (status) {
+        finish(status);
         return;
       }
       const frame = decodeSingleFrame(Buffer.concat(chunks));
@@ -104,12 +99,4 @@ export function callUnary<I extends DescMessage, O extends DescMessage>(
     });
     stream.end(encodeFrame(toBinary(input, message)));
   });
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }

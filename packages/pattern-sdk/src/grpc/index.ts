@@ -7,3 +7,5 @@ export { serveGrpcCall, respondWithStatus, maxRequestBytes } from "./serve-grpc-
 export { createGrpcServer, type GrpcServer, type GrpcMethodLookup } from "./grpc-server.js";
 export type { CallContext, ServiceHandlers, MethodHandler, UnaryHandler, ServerStreamingHandler } from "./service-handlers.js";
 export { callUnary, type CallUnaryOptions } from "./call-unary.js";
+export { callServerStreaming } from "./call-server-streaming.js";
+export { statusFromResponse } from "./status-from-response.js";

@@ -1,0 +1,172 @@
+// PubSubClient: publish messages and iterate over subscriptions (with acks for at-least-once),
+// for one namespace, over a Connect transport (works from Node and browsers: a server stream).
+import { type Client, type Transport, createClient } from "@connectrpc/connect";
+import { DeliveryGuarantee, PubSubService, type SubscribeResponse } from "@prism/proto/pubsub/v1";
+import { type CallDefaults, type CallOptions, toConnectCallOptions } from "./call-options.js";
+import { InternalError } from "./errors/error-classes.js";
+import { toPrismError } from "./errors/to-prism-error.js";
+import { type PrismValue, toBytes, toText } from "./value.js";
+
+/** Options of `publish`. */
+export type PublishOptions = CallOptions & {
+  /** String metadata delivered with the message. */
+  metadata?: Record<string, string>;
+};
+
+/** Options of `subscribe`. */
+export type SubscribeOptions = {
+  /** Consumer group: members of one group share the messages (each to one member). */
+  group?: string;
+  /** Ends the subscription when aborted (leaving the `for await` loop does too). */
+  signal?: AbortSignal;
+  /** Most unacked messages outstanding, for at-least-once namespaces (0 = the namespace default). */
+  maxInFlight?: number;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+};
+
+/** A delivered message. */
+export interface ReceivedMessage {
+  /** Topic it was published to. */
+  readonly topic: string;
+  /** Payload bytes. */
+  readonly payload: Uint8Array;
+  /** Metadata as published. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Id returned by publish. */
+  readonly messageId: string;
+  /** When it was published. */
+  readonly publishedAt: Date;
+  /** 1 on first delivery, more on redelivery (at-least-once). */
+  readonly deliveryAttempt: number;
+  /** The payload decoded as UTF-8. */
+  text(): string;
+  /** Acknowledges the message (at-least-once; a no-op at-most-once). Unacked messages are redelivered. */
+  ack(): Promise<void>;
+}
+
+/** A subscription: iterate it with `for await`; leaving the loop unsubscribes. */
+export interface Subscription extends AsyncIterable<ReceivedMessage> {
+  /** Resolves once the proxy confirmed the subscription (messages published after that are delivered). */
+  readonly ready: Promise<{ subscriptionId: string; guarantee: "at-most-once" | "at-least-once" }>;
+  /** Ends the subscription. */
+  close(): void;
+}
+
+/** The PubSub API of one namespace. */
+export interface PubSubClient {
+  /** Publishes one message; resolves with its id once the backend accepted it. */
+  publish(topic: string, payload: PrismValue, options?: PublishOptions): Promise<string>;
+  /** Subscribes to a topic (or a filter: `*` = one level, trailing `>` = the rest). */
+  subscribe(topic: string, options?: SubscribeOptions): Subscription;
+}
+
+/** Creates the PubSub client of one namespace. */
+export function createPubSubClient(transport: Transport, defaults: CallDefaults): PubSubClient {
+  const client = createClient(PubSubService, transport);
+  return {
+    async publish(topic, payload, options) {
+      try {
+        const response = await client.publish(
+          { topic, payload: toBytes(payload), metadata: options?.metadata ?? {} },
+          toConnectCallOptions(defaults, options),
+        );
+        return response.messageId;
+      } catch (error) {
+        throw toPrismError(error, { namespace: defaults.namespace });
+      }
+    },
+    subscribe(topic, options = {}) {
+      return openSubscription(client, defaults, topic, options);
+    },
+  };
+}
+
+function openSubscription(
+  client: Client<typeof PubSubService>,
+  defaults: CallDefaults,
+  topic: string,
+  options: SubscribeOptions,
+): Subscription {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  // A subscription is long-lived: no default deadline.
+  const callOptions = { ...toConnectCallOptions({ ...defaults, timeoutMs: 0 }, { headers: options.headers }), signal: controller.signal };
+  const events = client
+    .subscribe({ topic, group: options.group ?? "", maxInFlight: options.maxInFlight ?? 0 }, callOptions)
+    [Symbol.asyncIterator]();
+  const wrap = (error: unknown) => toPrismError(error, { namespace: defaults.namespace });
+
+  const ready = events.next().then(
+    (first) => {
+      const event = first.done ? undefined : (first.value as SubscribeResponse).event;
+      if (event?.case !== "subscribed") throw new InternalError("the proxy did not confirm the subscription");
+      return {
+        subscriptionId: event.value.subscriptionId,
+        guarantee:
+          event.value.guarantee === DeliveryGuarantee.AT_LEAST_ONCE ? ("at-least-once" as const) : ("at-most-once" as const),
+      };
+    },
+    (error: unknown) => {
+      throw wrap(error);
+    },
+  );
+  ready.catch(() => {});
+
+  const close = () => {
+    options.signal?.removeEventListener("abort", onAbort);
+    controller.abort();
+  };
+
+  async function* iterate(): AsyncGenerator<ReceivedMessage> {
+    try {
+      const { subscriptionId, guarantee } = await ready;
+      const ack =
+        guarantee === "at-least-once"
+          ? async (messageId: string) => {
+              try {
+                await client.ack({ subscriptionId, messageIds: [messageId] }, toConnectCallOptions(defaults, undefined));
+              } catch (error) {
+                throw wrap(error);
+              }
+            }
+          : async () => {};
+      for (;;) {
+        let next: IteratorResult<SubscribeResponse>;
+        try {
+          next = await events.next();
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          throw wrap(error);
+        }
+        if (next.done) return;
+        const event = next.value.event;
+        if (event.case !== "message") continue;
+        const message = event.value;
+        yield {
+          topic: message.topic,
+          payload: message.payload,
+          metadata: message.metadata,
+          messageId: message.messageId,
+          publishedAt: new Date(Number(message.publishedAtMs)),
+          deliveryAttempt: message.deliveryAttempt,
+          text: () => toText(message.payload),
+          ack: () => ack(message.messageId),
+        };
+      }
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      throw error;
+    } finally {
+      close();
+    }
+  }
+
+  const iterator = iterate();
+  return {
+    ready,
+    close,
+    [Symbol.asyncIterator]: () => iterator,
+  };
+}

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ApiName } from "./config/api-names.js";
+import { apiServices, type ApiName } from "./config/api-names.js";
 import type { BindingConfig, ProxyConfig } from "./config/proxy-config.js";
 import { builtinPatternCommand, loadBuiltinPattern } from "./patterns/builtin-patterns.js";
 import { InProcessPattern } from "./patterns/inprocess-pattern.js";
@@ -13,6 +13,7 @@ import { PatternProcess } from "./patterns/pattern-process.js";
 import type { PatternRuntime } from "./patterns/pattern-runtime.js";
 import { createConnectFrontDoor } from "./server/connect-front-door.js";
 import { NamespaceRouter } from "./server/namespace-router.js";
+import { withHealthEndpoint } from "./server/health-endpoint.js";
 import { createProxyServer } from "./server/proxy-server.js";
 import { proxyVersion } from "./version.js";
 
@@ -60,7 +61,7 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
     throw error;
   }
 
-  const server = createProxyServer(router, createConnectFrontDoor(router));
+  const server = createProxyServer(router, withHealthEndpoint(router, createConnectFrontDoor(router)));
   const [host, port] = splitHostPort(config.listen);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -113,12 +114,14 @@ async function createRuntime(
 ): Promise<PatternRuntime> {
   const logger = parentLogger.child({ namespace, api });
   const location = { file, path: `namespaces.${namespace}.${api}.config` };
+  const serviceName = apiServices[api].typeName;
   if (binding.isolation === "inprocess") {
     return new InProcessPattern({
       namespace,
       definition: await loadBuiltinPattern(binding.backend),
       config: binding.config,
       location,
+      serviceName,
       drainTimeoutMs: binding.drainTimeoutMs,
       logger,
     });
@@ -131,6 +134,7 @@ async function createRuntime(
     command,
     config: binding.config,
     location,
+    serviceName,
     socketPath: join(socketDir, `${namespace}.${api}.sock`),
     proxyVersion,
     logger,

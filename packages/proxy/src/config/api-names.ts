@@ -1,8 +1,9 @@
 // The APIs a namespace can bind, and the proto service each one maps to.
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
+import { PubSubService } from "@prism/proto/pubsub/v1";
 
 /** API keys allowed under a namespace in prism.yaml. */
-export const apiNames = ["keyvalue"] as const;
+export const apiNames = ["keyvalue", "pubsub"] as const;
 
 /** One of apiNames. */
 export type ApiName = (typeof apiNames)[number];
@@ -10,6 +11,7 @@ export type ApiName = (typeof apiNames)[number];
 /** Proto service descriptor of each API. */
 export const apiServices = {
   keyvalue: KeyValueService,
+  pubsub: PubSubService,
 } as const;
 
 /** API name by full proto service name, for routing a request path. */

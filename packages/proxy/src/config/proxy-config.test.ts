@@ -118,7 +118,7 @@ describe("proxy config bindings", () => {
   it("rejects an unknown backend naming the known ones", () => {
     const error = configError({ namespaces: { c: { keyvalue: { backend: "mongo" } } } });
     expect(error.field).toBe("namespaces.c.keyvalue.backend");
-    expect(error.message).toBe(`${file}: namespaces.c.keyvalue.backend: expected one of memstore, got "mongo"`);
+    expect(error.message).toBe(`${file}: namespaces.c.keyvalue.backend: expected one of memstore, redis, nats, got "mongo"`);
   });
 
   it("rejects an unknown binding field with its full path", () => {
@@ -158,7 +158,7 @@ describe("proxy config namespaces", () => {
   it("rejects an unknown API key naming it and the known ones", () => {
     const error = configError({ namespaces: { a: { keyvalue: { backend: "memstore" }, pubsubb: {} } } });
     expect(error.field).toBe("namespaces.a.pubsubb");
-    expect(error.message).toBe(`${file}: namespaces.a.pubsubb: unknown API (known: keyvalue)`);
+    expect(error.message).toBe(`${file}: namespaces.a.pubsubb: unknown API (known: keyvalue, pubsub)`);
   });
 
   it("rejects a namespace without any API", () => {

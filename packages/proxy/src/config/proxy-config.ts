@@ -9,7 +9,7 @@ export const defaultListen = "127.0.0.1:8980";
 
 /** Schema of one API binding: `namespaces.<name>.<api>`. */
 export const bindingSchema = {
-  backend: field.string("a built-in pattern: memstore (more to come); omit when `command` is given", { default: "" }),
+  backend: field.string("a built-in pattern: memstore, redis or nats; omit when `command` is given", { default: "" }),
   command: field.stringList("argv of a custom pattern process built on @prism/pattern-sdk", { default: [] }),
   isolation: field.string<"inprocess" | "process" | "auto">(
     "inprocess: loaded into the proxy, no hop; process: a supervised child over a unix socket; auto: inprocess for built-ins, process for commands",
@@ -58,7 +58,7 @@ export interface ProxyConfig {
 const namespacePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** Built-in backends a binding may name. */
-export const builtinBackends = ["memstore"] as const;
+export const builtinBackends = ["memstore", "redis", "nats"] as const;
 
 /** The zero-config default: one `default` namespace on in-process memstore. */
 export function defaultProxyConfig(listen = defaultListen): ProxyConfig {

@@ -15,6 +15,14 @@ const builtins: Record<string, BuiltinPattern> = {
     load: async () => (await import("@prism/pattern-memstore")).memstorePattern as unknown as PatternDefinition,
     bin: "@prism/pattern-memstore/bin",
   },
+  redis: {
+    load: async () => (await import("@prism/pattern-redis")).redisPattern as unknown as PatternDefinition,
+    bin: "@prism/pattern-redis/bin",
+  },
+  nats: {
+    load: async () => (await import("@prism/pattern-nats")).natsPattern as unknown as PatternDefinition,
+    bin: "@prism/pattern-nats/bin",
+  },
 };
 
 /** Loads the definition of a built-in backend for in-process use. */

@@ -1,7 +1,7 @@
 // A pattern loaded into the proxy process: calls go straight to its handlers, no hop.
 import type { Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, PatternHost, type HealthReport, type Logger, type PatternDefinition } from "@prism/pattern-sdk";
-import { respondWithStatus, serveGrpcCall } from "@prism/pattern-sdk/internal/grpc";
+import { respondWithStatus, serveGrpcCall, type GrpcMethod } from "@prism/pattern-sdk/internal/grpc";
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { InvokeOptions, PatternRuntime } from "./pattern-runtime.js";
 
@@ -15,6 +15,8 @@ export interface InProcessPatternOptions {
   config: unknown;
   /** Config file and field path of that block, for error messages. */
   location: { file: string | undefined; path: string };
+  /** Full name of the service this binding must serve, for example prism.pubsub.v1.PubSubService. */
+  serviceName: string;
   /** Drain bound at shutdown. */
   drainTimeoutMs: number;
   /** Logger tagged with namespace and API. */
@@ -33,7 +35,13 @@ export class InProcessPattern implements PatternRuntime {
 
   /** Validates the config, creates and starts the instance. */
   async start(): Promise<void> {
-    await this.host.initialize(this.options.namespace, this.options.config, this.options.location);
+    const apis = await this.host.initialize(this.options.namespace, this.options.config, this.options.location);
+    if (!apis.includes(this.options.serviceName)) {
+      await this.host.stop();
+      throw new Error(
+        `pattern ${this.options.definition.name} does not serve ${this.options.serviceName} (it serves: ${apis.join(", ") || "nothing"}); bind it to another API in ${this.options.location.path.replace(/\.config$/, "")}`,
+      );
+    }
     await this.host.start();
   }
 
@@ -61,8 +69,17 @@ export class InProcessPattern implements PatternRuntime {
 
   /** Calls the pattern's handler directly. */
   async invokeUnary(path: string, request: Message, options: InvokeOptions): Promise<Message> {
+    return (await this.method(path).handler(request, { signal: options.signal })) as Message;
+  }
+
+  /** Iterates the pattern's streaming handler directly. */
+  invokeServerStreaming(path: string, request: Message, options: InvokeOptions): AsyncIterable<Message> {
+    return this.method(path).handler(request, { signal: options.signal }) as AsyncIterable<Message>;
+  }
+
+  private method(path: string): GrpcMethod {
     const method = this.host.methods.get(path);
     if (!method) throw new ConnectError(`${this.description} does not serve ${path}`, Code.Unimplemented);
-    return (await method.handler(request, { signal: options.signal })) as Message;
+    return method;
   }
 }

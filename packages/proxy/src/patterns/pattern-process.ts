@@ -4,7 +4,7 @@
 // is forwarded into the proxy's log, tagged, and the last lines are kept for error messages.
 import type { Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HealthReport, type Logger } from "@prism/pattern-sdk";
-import { callUnary, respondWithStatus } from "@prism/pattern-sdk/internal/grpc";
+import { callServerStreaming, callUnary, respondWithStatus } from "@prism/pattern-sdk/internal/grpc";
 import {
   DrainRequestSchema,
   DrainResponseSchema,
@@ -44,6 +44,8 @@ export interface PatternProcessOptions {
   location: { file: string | undefined; path: string };
   /** Unix socket path to serve on. */
   socketPath: string;
+  /** Full name of the service this binding must serve. */
+  serviceName: string;
   /** Proxy version, sent in Initialize. */
   proxyVersion: string;
   /** Bound on waiting for the socket to answer. */
@@ -136,6 +138,19 @@ export class PatternProcess implements PatternRuntime {
     });
   }
 
+  /** Streams a server-streaming method of the pattern with a decoded request. */
+  invokeServerStreaming(path: string, request: Message, options: InvokeOptions): AsyncIterable<Message> {
+    const session = this.session;
+    if (this.state !== "ready" || !session || session.closed) {
+      throw new ConnectError(this.unavailableMessage(), Code.Unavailable);
+    }
+    const method = findMethod(path, request);
+    return callServerStreaming(session, path, method.input, method.output, request as never, {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    });
+  }
+
   /** Drain → Stop → SIGTERM → SIGKILL; resolves when the process is gone. */
   async stop(): Promise<void> {
     if (this.state === "stopped") return;
@@ -214,6 +229,9 @@ export class PatternProcess implements PatternRuntime {
         { timeoutMs: lifecycleTimeoutMs },
       );
       this.description = `${init.patternName} (process, namespace "${this.options.namespace}")`;
+      if (!init.apis.includes(this.options.serviceName)) {
+        throw new Error(`it does not serve ${this.options.serviceName} (it serves: ${init.apis.join(", ") || "nothing"})`);
+      }
       await callUnary(session, "/prism.pattern.v1.PatternLifecycleService/Start", StartRequestSchema, StartResponseSchema, {}, { timeoutMs: lifecycleTimeoutMs });
       this.startedAt = Date.now();
       logger.info(`pattern ${this.description} is serving ${init.apis.join(", ")} on ${socketPath}`, {

@@ -25,4 +25,6 @@ export interface PatternRuntime {
   serveGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void;
   /** Calls a unary method with a decoded request (the Connect / gRPC-Web path). */
   invokeUnary(path: string, request: Message, options: InvokeOptions): Promise<Message>;
+  /** Calls a server-streaming method with a decoded request (the Connect / gRPC-Web path). */
+  invokeServerStreaming(path: string, request: Message, options: InvokeOptions): AsyncIterable<Message>;
 }

@@ -29,11 +29,14 @@ function forwardingImpl(service: DescService, router: NamespaceRouter): Record<s
   const impl: Record<string, unknown> = {};
   for (const method of service.methods) {
     const path = `/${service.typeName}/${method.name}`;
+    const runtimeFor = (context: HandlerContext) =>
+      router.routeOrThrow(context.requestHeader.get(namespaceHeader) ?? undefined, path);
     if (method.methodKind === "unary") {
-      impl[method.localName] = (request: Message, context: HandlerContext) => {
-        const runtime = router.routeOrThrow(context.requestHeader.get(namespaceHeader) ?? undefined, path);
-        return runtime.invokeUnary(path, request, { signal: context.signal, timeoutMs: context.timeoutMs() });
-      };
+      impl[method.localName] = (request: Message, context: HandlerContext) =>
+        runtimeFor(context).invokeUnary(path, request, { signal: context.signal, timeoutMs: context.timeoutMs() });
+    } else if (method.methodKind === "server_streaming") {
+      impl[method.localName] = (request: Message, context: HandlerContext) =>
+        runtimeFor(context).invokeServerStreaming(path, request, { signal: context.signal, timeoutMs: context.timeoutMs() });
     }
   }
   return impl;

@@ -14,7 +14,7 @@ function runtime(description: string): PatternRuntime {
   const unused = (): never => {
     throw new Error("not called by the router");
   };
-  return { description, start: unused, stop: unused, health: unused, serveGrpc: unused, invokeUnary: unused };
+  return { description, start: unused, stop: unused, health: unused, serveGrpc: unused, invokeUnary: unused, invokeServerStreaming: unused };
 }
 
 function makeRouter() {
@@ -71,9 +71,9 @@ describe("NamespaceRouter.route", () => {
     if (!result.ok) expect(result.code).toBe(Code.NotFound);
   });
 
-  it("answers a method of an API the proxy does not route (pubsub) with UNIMPLEMENTED", () => {
+  it("answers a method of a service the proxy does not know with UNIMPLEMENTED naming the path", () => {
     const { router } = makeRouter();
-    const path = "/prism.pubsub.v1.PubSubService/Publish";
+    const path = "/prism.cache.v1.CacheService/Get";
     const result = router.route("orders", path);
     expect(result.ok).toBe(false);
     if (!result.ok) {

@@ -1,0 +1,49 @@
+// Config schema of the redis pattern: where Redis lives, how keys are prefixed per namespace,
+// how fast requests fail while Redis is down, and the thresholds of its health states.
+import { type ConfigOf, field } from "@prism/pattern-sdk";
+
+/** Config fields of the redis pattern, each with its documented default. */
+export const redisConfigSchema = {
+  url: field.string("Redis server URL, redis://[user:password@]host[:port][/db] or rediss:// for TLS", {
+    default: "redis://127.0.0.1:6379",
+    pattern: /^rediss?:\/\/[^/?#]+(\/\d*)?$/,
+    patternHint: "like redis://127.0.0.1:6379 or rediss://user:pass@host:6380/2",
+  }),
+  db: field.integer("database index selected after connecting; 0 = the URL's /db, or database 0", { default: 0, min: 0 }),
+  username: field.string("ACL user name (Redis 6+); empty = the URL's user, or none", { default: "" }),
+  password: field.string("password sent with AUTH; empty = the URL's password, or none", { default: "" }),
+  tls: field.boolean("connect with TLS (also implied by a rediss:// URL)", { default: false }),
+  keyPrefix: field.string('prefix of every stored key; "" = "prism:{namespace}:", so namespaces sharing one Redis never see each other\'s keys', {
+    default: "",
+  }),
+  connectTimeoutMs: field.integer("how long one connection attempt may take, in milliseconds", { default: 2000, min: 1 }),
+  commandTimeoutMs: field.integer("how long a command may wait for its reply before failing UNAVAILABLE, in milliseconds", {
+    default: 2000,
+    min: 1,
+  }),
+  maxRetriesPerRequest: field.integer("reconnections a command in flight waits through before failing UNAVAILABLE", {
+    default: 1,
+    min: 0,
+  }),
+  reconnectInitialDelayMs: field.integer("first delay before reconnecting after the connection is lost, in milliseconds (doubles per attempt)", {
+    default: 50,
+    min: 1,
+  }),
+  reconnectMaxDelayMs: field.integer("cap of the doubling reconnect delay, in milliseconds; reconnection never gives up", {
+    default: 2000,
+    min: 1,
+  }),
+  slowPingMs: field.integer("a PING slower than this many milliseconds reports DEGRADED", { default: 100, min: 1 }),
+  unhealthyAfterMs: field.integer("disconnected for longer than this many milliseconds reports UNHEALTHY (DEGRADED before)", {
+    default: 3000,
+    min: 0,
+  }),
+};
+
+/** Parsed config of the redis pattern. */
+export type RedisConfig = ConfigOf<typeof redisConfigSchema>;
+
+/** The prefix every key of `namespace` is stored under: `keyPrefix`, or "prism:{namespace}:" when it is empty. */
+export function resolveKeyPrefix(keyPrefix: string, namespace: string): string {
+  return keyPrefix === "" ? `prism:${namespace}:` : keyPrefix;
+}

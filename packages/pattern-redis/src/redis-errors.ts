@@ -1,0 +1,69 @@
+// Maps what ioredis throws to gRPC-coded ConnectErrors: connection trouble and timeouts are
+// UNAVAILABLE (retryable) naming the Redis address, OOM is RESOURCE_EXHAUSTED, other replies INTERNAL.
+import { Code, ConnectError } from "@prism/pattern-sdk";
+
+/** Node socket error codes that mean the server cannot be reached right now. */
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+]);
+
+/** ioredis messages (prefixes) of a request that failed because the connection is down or slow. */
+const UNAVAILABLE_MESSAGES = [
+  "Stream isn't writeable",
+  "Connection is closed",
+  "Command timed out",
+  "Reached the max retries per request limit",
+  "connect ETIMEDOUT",
+  "Socket timeout",
+];
+
+/** Redis error replies that mean "try again later" rather than a bug: loading, busy script, failover. */
+const TRANSIENT_REPLIES = ["LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"];
+
+/** Converts anything thrown by an ioredis call into a ConnectError; a ConnectError passes unchanged. */
+export function toConnectError(error: unknown, address: string): ConnectError {
+  if (error instanceof ConnectError) return error;
+  const first = firstPreviousError(error);
+  if (first !== undefined) return toConnectError(first, address);
+  if (!(error instanceof Error)) return new ConnectError(`redis at ${address}: ${String(error)}`, Code.Internal);
+  const { message } = error;
+  if (error.name === "ReplyError") {
+    if (message.startsWith("OOM")) {
+      return new ConnectError(`redis at ${address} is out of memory: ${message}`, Code.ResourceExhausted, undefined, undefined, error);
+    }
+    if (TRANSIENT_REPLIES.some((prefix) => message.startsWith(prefix))) {
+      return new ConnectError(`redis at ${address} is unavailable: ${message}`, Code.Unavailable, undefined, undefined, error);
+    }
+    return new ConnectError(`redis at ${address} replied with an error: ${message}`, Code.Internal, undefined, undefined, error);
+  }
+  if (isConnectionProblem(error)) {
+    return new ConnectError(`redis at ${address} is unavailable: ${message}`, Code.Unavailable, undefined, undefined, error);
+  }
+  return new ConnectError(`redis at ${address}: ${message}`, Code.Internal, undefined, undefined, error);
+}
+
+/** Tells whether `error` says the connection is down, closed, or too slow. */
+function isConnectionProblem(error: Error): boolean {
+  if (error.name === "MaxRetriesPerRequestError" || error.name === "AbortError") return true;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+  return UNAVAILABLE_MESSAGES.some((prefix) => error.message.startsWith(prefix));
+}
+
+/** The first queued-command error behind an EXECABORT of a MULTI (ioredis attaches them as `previousErrors`). */
+function firstPreviousError(error: unknown): Error | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const previous = (error as { previousErrors?: unknown }).previousErrors;
+  if (!Array.isArray(previous)) return undefined;
+  const first: unknown = previous[0];
+  return first instanceof Error ? first : undefined;
+}

@@ -123,6 +123,7 @@ async function createRuntime(
       location,
       serviceName,
       drainTimeoutMs: binding.drainTimeoutMs,
+      healthIntervalMs: binding.healthIntervalMs,
       logger,
     });
   }

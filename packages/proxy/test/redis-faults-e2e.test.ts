@@ -45,14 +45,16 @@ describe.each(["inproc", "proc"])("redis outage behind namespace %s", (namespace
     expect(error).toBeInstanceOf(UnavailableError);
     expect((error as Error).message).toContain(`127.0.0.1:${redis.port}`);
     await proxy.waitForLog((r) => r.namespace === namespace && /is (DEGRADED|UNHEALTHY)/.test(r.msg));
-    await proxy.waitForLog((r) => r.namespace === namespace && /is UNHEALTHY/.test(r.msg));
+    const unhealthy = await proxy.waitForLog((r) => r.namespace === namespace && /is UNHEALTHY/.test(r.msg));
 
     await redis.restart();
     await eventually(async () => {
       await client.kv.set("after", "2");
     });
     expect(await client.kv.getString("after")).toBe("2");
-    await proxy.waitForLog((r) => r.namespace === namespace && /is HEALTHY/.test(r.msg) && proxy.logs.indexOf(r) > 0);
+    await proxy.waitForLog(
+      (r) => r.namespace === namespace && /is HEALTHY/.test(r.msg) && proxy.logs.indexOf(r) > proxy.logs.indexOf(unhealthy),
+    );
     expect(proxy.logs.filter((r) => r.msg.includes("is serving")).length).toBe(patternStarts);
     expect(proxy.logs.some((r) => r.msg.includes("restarting in"))).toBe(false);
   });

@@ -3,6 +3,7 @@ import type { Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, PatternHost, type HealthReport, type Logger, type PatternDefinition } from "@prism/pattern-sdk";
 import { respondWithStatus, serveGrpcCall, type GrpcMethod } from "@prism/pattern-sdk/internal/grpc";
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { HealthMonitor } from "./health-monitor.js";
 import type { InvokeOptions, PatternRuntime } from "./pattern-runtime.js";
 
 /** Options of an in-process pattern. */
@@ -19,6 +20,8 @@ export interface InProcessPatternOptions {
   serviceName: string;
   /** Drain bound at shutdown. */
   drainTimeoutMs: number;
+  /** Health poll period (state changes are logged). */
+  healthIntervalMs: number;
   /** Logger tagged with namespace and API. */
   logger: Logger;
 }
@@ -27,10 +30,17 @@ export interface InProcessPatternOptions {
 export class InProcessPattern implements PatternRuntime {
   readonly description: string;
   private readonly host: PatternHost;
+  private readonly monitor: HealthMonitor;
 
   constructor(private readonly options: InProcessPatternOptions) {
     this.description = `${options.definition.name} (inprocess)`;
     this.host = new PatternHost(options.definition, { logger: options.logger, drainTimeoutMs: options.drainTimeoutMs });
+    this.monitor = new HealthMonitor({
+      check: () => this.host.health(),
+      intervalMs: options.healthIntervalMs,
+      logger: options.logger,
+      describe: () => `${this.description} for namespace "${options.namespace}"`,
+    });
   }
 
   /** Validates the config, creates and starts the instance. */
@@ -43,10 +53,12 @@ export class InProcessPattern implements PatternRuntime {
       );
     }
     await this.host.start();
+    this.monitor.start();
   }
 
   /** Drains in-flight calls, then stops the instance. */
   async stop(): Promise<void> {
+    this.monitor.stop();
     const pending = await this.host.drain(this.options.drainTimeoutMs);
     if (pending > 0) this.options.logger.warn(`stopping with ${pending} call(s) still in flight`);
     await this.host.stop();

@@ -28,6 +28,7 @@ import type { DescMessage } from "@bufbuild/protobuf";
 import { apiServices } from "../config/api-names.js";
 import { forwardGrpcCall } from "../server/forward-grpc-call.js";
 import type { InvokeOptions, PatternRuntime } from "./pattern-runtime.js";
+import { HealthMonitor } from "./health-monitor.js";
 import { restartDelayMs } from "./restart-backoff.js";
 
 /** Options of a supervised pattern process. */
@@ -84,8 +85,7 @@ export class PatternProcess implements PatternRuntime {
   private readonly logTail: string[] = [];
   private restartAttempt = 0;
   private restartTimer: NodeJS.Timeout | undefined;
-  private healthTimer: NodeJS.Timeout | undefined;
-  private lastHealth: HealthReport = { status: "UNHEALTHY", message: "not started" };
+  private readonly monitor: HealthMonitor;
   private startedAt = 0;
   private lastExit = "";
   /** Restarts performed since the proxy started (for tests and health details). */
@@ -93,6 +93,12 @@ export class PatternProcess implements PatternRuntime {
 
   constructor(private readonly options: PatternProcessOptions) {
     this.description = `${options.patternName} (process, namespace "${options.namespace}")`;
+    this.monitor = new HealthMonitor({
+      check: () => this.checkHealth(),
+      intervalMs: options.healthIntervalMs,
+      logger: options.logger,
+      describe: () => this.description,
+    });
   }
 
   /** The child's pid while it runs. */
@@ -112,7 +118,8 @@ export class PatternProcess implements PatternRuntime {
     if (this.state !== "ready") {
       return { status: "UNHEALTHY", message: `pattern process is ${this.state}${this.lastExit ? ` (${this.lastExit})` : ""}` };
     }
-    return { ...this.lastHealth, details: { ...this.lastHealth.details, pid: this.pid ?? 0, restarts: this.restarts } };
+    const last = this.monitor.last;
+    return { ...last, details: { ...last.details, pid: this.pid ?? 0, restarts: this.restarts } };
   }
 
   /** Pipes the call to the pattern, or answers UNAVAILABLE while it is down. */
@@ -157,7 +164,7 @@ export class PatternProcess implements PatternRuntime {
     const wasReady = this.state === "ready";
     this.state = "stopping";
     clearTimeout(this.restartTimer);
-    clearInterval(this.healthTimer);
+    this.monitor.stop();
     const session = this.session;
     if (wasReady && session && !session.closed) {
       try {
@@ -245,10 +252,7 @@ export class PatternProcess implements PatternRuntime {
       const where = this.options.location.file ? `${this.options.location.file}: ` : "";
       throw this.startError(`Initialize/Start failed: ${message.replace(/^config\b/, `${where}${this.options.location.path}`)}`);
     }
-    this.refreshHealth();
-    clearInterval(this.healthTimer);
-    this.healthTimer = setInterval(() => this.refreshHealth(), this.options.healthIntervalMs);
-    this.healthTimer.unref();
+    this.monitor.start();
   }
 
   private startError(reason: string, cause?: Error): PatternStartError {
@@ -299,7 +303,7 @@ export class PatternProcess implements PatternRuntime {
     if (this.state !== "ready") return;
     this.lastExit = how;
     this.state = "restarting";
-    clearInterval(this.healthTimer);
+    this.monitor.stop();
     if (Date.now() - this.startedAt > 30_000) this.restartAttempt = 0;
     const delay = restartDelayMs(this.restartAttempt++, {
       initialDelayMs: this.options.restartInitialDelayMs,
@@ -330,26 +334,14 @@ export class PatternProcess implements PatternRuntime {
     }
   }
 
-  private refreshHealth(): void {
+  private async checkHealth(): Promise<HealthReport> {
     const session = this.session;
-    if (!session || session.closed) return;
-    callUnary(session, "/prism.pattern.v1.PatternLifecycleService/HealthCheck", HealthCheckRequestSchema, HealthCheckResponseSchema, {}, {
+    if (!session || session.closed) return { status: "UNHEALTHY", message: "no connection to the pattern process" };
+    const response = await callUnary(session, "/prism.pattern.v1.PatternLifecycleService/HealthCheck", HealthCheckRequestSchema, HealthCheckResponseSchema, {}, {
       timeoutMs: Math.min(2000, this.options.healthIntervalMs),
-    }).then(
-      (response) => {
-        const status = response.status === HealthStatus.HEALTHY ? "HEALTHY" : response.status === HealthStatus.DEGRADED ? "DEGRADED" : "UNHEALTHY";
-        this.setHealth({ status, message: response.message, details: response.details });
-      },
-      (error: Error) => this.setHealth({ status: "UNHEALTHY", message: `health check failed: ${error.message}` }),
-    );
-  }
-
-  private setHealth(report: HealthReport): void {
-    if (report.status !== this.lastHealth.status) {
-      const log = report.status === "HEALTHY" ? this.options.logger.info : this.options.logger.warn;
-      log(`pattern ${this.description} is ${report.status}${report.message ? `: ${report.message}` : ""}`);
-    }
-    this.lastHealth = report;
+    });
+    const status = response.status === HealthStatus.HEALTHY ? "HEALTHY" : response.status === HealthStatus.DEGRADED ? "DEGRADED" : "UNHEALTHY";
+    return { status, message: response.message, details: response.details };
   }
 
   private closeSession(): void {

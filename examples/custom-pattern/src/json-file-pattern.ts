@@ -37,12 +37,21 @@ export const jsonFilePattern = definePattern({
       renameSync(temp, config.path);
     };
 
+    const store = (key: string, value: Uint8Array, ttlMs: number) => {
+      const entry: StoredEntry = { value: Buffer.from(value).toString("base64") };
+      if (ttlMs > 0) entry.expiresAt = Date.now() + ttlMs;
+      entries.set(key, entry);
+    };
+
     return {
       keyvalue: {
         set(key, value, ttlMs) {
-          const entry: StoredEntry = { value: Buffer.from(value).toString("base64") };
-          if (ttlMs > 0) entry.expiresAt = Date.now() + ttlMs;
-          entries.set(key, entry);
+          store(key, value, ttlMs);
+          save();
+        },
+        // Optional batch method: one file write for the whole batch.
+        async setMany(batch) {
+          for (const { key, value, ttlMs } of batch) store(key, value, ttlMs);
           save();
         },
         get(key) {

@@ -1,5 +1,14 @@
 // @prism/pattern-sdk/testing: what certifies a backend — the acceptance suites — and the harness
 // that starts real backend servers for tests.
 export { startRedisServer, type RedisServer } from "./start-redis-server.js";
+export { startNatsServer, type NatsServer } from "./start-nats-server.js";
 export { findFreePort } from "./find-free-port.js";
 export { requireBinary } from "./require-binary.js";
+export { keyValueAcceptanceSuite } from "./keyvalue-acceptance-suite.js";
+export { directKeyValueCaller } from "./direct-keyvalue-caller.js";
+export type {
+  KeyValueAcceptanceOptions,
+  KeyValueCapabilities,
+  KeyValueCaller,
+  KeyValueSubject,
+} from "./keyvalue-acceptance-options.js";

@@ -267,7 +267,7 @@ export const ScanItemSchema: GenMessage<ScanItem> = /*@__PURE__*/
  */
 export type ScanResponse = Message<"prism.keyvalue.v1.ScanResponse"> & {
   /**
-   * items on this page, in key order.
+   * items on this page (order is up to the backend: memstore returns key order, redis does not).
    *
    * @generated from field: repeated prism.keyvalue.v1.ScanItem items = 1;
    */

@@ -60,9 +60,9 @@ const namespacePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** Built-in backends a binding may name. */
 export const builtinBackends = ["memstore", "redis", "nats"] as const;
 
-/** The zero-config default: one `default` namespace on in-process memstore. */
+/** The zero-config default: one `default` namespace with KeyValue and PubSub on in-process memstore. */
 export function defaultProxyConfig(listen = defaultListen): ProxyConfig {
-  return parseProxyConfig({ listen, namespaces: { default: { keyvalue: { backend: "memstore" } } } }, undefined);
+  return parseProxyConfig({ listen, namespaces: { default: { keyvalue: { backend: "memstore" }, pubsub: { backend: "memstore" } } } }, undefined);
 }
 
 /** Reads and validates a prism.yaml file. */
@@ -74,7 +74,7 @@ export function loadProxyConfig(file: string): ProxyConfig {
 export function parseProxyConfig(input: unknown, file: string | undefined): ProxyConfig {
   const top = parseConfig(topLevelSchema, input, { file });
   const namespaces = new Map<string, NamespaceConfig>();
-  const raw = top.namespaces ?? { default: { keyvalue: { backend: "memstore" } } };
+  const raw = top.namespaces ?? { default: { keyvalue: { backend: "memstore" }, pubsub: { backend: "memstore" } } };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ConfigError({ file, field: "namespaces", expected: "a mapping of namespace name to its APIs", got: raw });
   }

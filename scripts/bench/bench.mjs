@@ -7,10 +7,11 @@
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { kvMemstoreScenario } from "./kv-memstore-scenario.mjs";
+import { kvRedisScenario } from "./kv-redis-scenario.mjs";
 import { measure } from "./measure.mjs";
 import { formatTable } from "./report.mjs";
 
-const scenarios = [kvMemstoreScenario];
+const scenarios = [kvMemstoreScenario, kvRedisScenario];
 
 const { values } = parseArgs({
   options: {

@@ -12,3 +12,12 @@ export type {
   KeyValueCaller,
   KeyValueSubject,
 } from "./keyvalue-acceptance-options.js";
+export { pubSubAcceptanceSuite } from "./pubsub-acceptance-suite.js";
+export { directPubSubCaller } from "./direct-pubsub-caller.js";
+export { openSubscriber, type PubSubSubscriber, type SubscriberOptions } from "./pubsub-subscriber.js";
+export type {
+  PubSubAcceptanceOptions,
+  PubSubCapabilities,
+  PubSubCaller,
+  PubSubSubject,
+} from "./pubsub-acceptance-options.js";

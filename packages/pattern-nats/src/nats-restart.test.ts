@@ -1,0 +1,95 @@
+// Outage tests against a real nats-server that is killed (SIGKILL) and restarted on the same port
+// and store: core subscriptions resume, health and logs follow the outage, and JetStream loses no
+// publish that was acknowledged before, during or after it.
+import { setTimeout as sleep } from "node:timers/promises";
+import { type NatsServer, startNatsServer } from "@prism/pattern-sdk/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bytes, eventually, read, startNats, subscription } from "../test/pubsub-test-kit.js";
+
+let server: NatsServer;
+
+beforeAll(async () => {
+  server = await startNatsServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe("nats pattern across a nats-server restart", () => {
+  it("core: reports the outage, then the subscriber resumes receiving after the restart", async () => {
+    const nats = await startNats({ url: server.url, reconnectWaitMs: 50, unhealthyAfterMs: 60_000 });
+    try {
+      const sub = await nats.pubsub.subscribe(subscription("ticks"));
+      const reader = read(sub);
+      await nats.pubsub.publish("ticks", bytes("before"), {});
+      await eventually(() => expect(reader.texts()).toEqual(["before"]));
+
+      await server.kill();
+      await eventually(async () => {
+        const health = await nats.instance.health?.();
+        expect(health).toMatchObject({ status: "DEGRADED", details: { state: "reconnecting" } });
+        expect(health?.message).toContain(`127.0.0.1:${server.port}`);
+      });
+      await server.restart();
+      await eventually(async () => expect((await nats.instance.health?.())?.status).toBe("HEALTHY"));
+      await eventually(async () => {
+        await nats.pubsub.publish("ticks", bytes("after"), {});
+        expect(reader.texts()).toContain("after");
+      });
+      expect(nats.pubsub.subscriptionCount()).toBe(1);
+      const address = `127.0.0.1:${server.port}`;
+      expect(nats.logs).toContainEqual(expect.objectContaining({ msg: "disconnected from NATS, reconnecting", server: address }));
+      expect(nats.logs).toContainEqual(expect.objectContaining({ msg: "reconnected to NATS", server: address }));
+      await sub.close();
+    } finally {
+      await nats.instance.stop?.();
+    }
+  });
+
+  it("JetStream: every publish that resolved, before and after the restart, is received by a group and by an ungrouped subscriber", async () => {
+    const nats = await startNats({ url: server.url, jetstream: true, reconnectWaitMs: 50, requestTimeoutMs: 1000 });
+    try {
+      const { pubsub } = nats;
+      const subscribers = [await pubsub.subscribe(subscription("ledger", "bookkeepers")), await pubsub.subscribe(subscription("ledger"))];
+      const received = subscribers.map((sub) => {
+        const ids = new Set<string>();
+        read(sub, (message) => {
+          ids.add(message.messageId);
+          void sub.ack([message.messageId]);
+        });
+        return ids;
+      });
+      const acknowledged: string[] = [];
+      let publishing = true;
+      const publisher = (async () => {
+        for (let i = 0; publishing; i++) {
+          try {
+            acknowledged.push(await pubsub.publish("ledger", bytes(`entry ${i}`), {}));
+          } catch {
+            await sleep(20);
+          }
+        }
+      })();
+
+      await eventually(() => expect(acknowledged.length).toBeGreaterThan(100));
+      await server.kill();
+      const beforeKill = acknowledged.length;
+      await server.restart();
+      await eventually(() => expect(acknowledged.length).toBeGreaterThan(beforeKill + 100), 30_000);
+      publishing = false;
+      await publisher;
+
+      await eventually(() => {
+        for (const ids of received) {
+          const missing = acknowledged.filter((id) => !ids.has(id));
+          expect(missing).toEqual([]);
+        }
+      }, 60_000);
+      expect(nats.logs).toContainEqual(expect.objectContaining({ msg: "reconnected to NATS" }));
+      expect(acknowledged.length).toBeGreaterThan(beforeKill);
+    } finally {
+      await nats.instance.stop?.();
+    }
+  });
+});

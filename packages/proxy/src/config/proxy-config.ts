@@ -31,7 +31,7 @@ export const topLevelSchema = {
     pattern: /^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/,
     patternHint: "of the form HOST:PORT",
   }),
-  namespaces: field.raw("namespace name → { keyvalue: binding }", { default: undefined }),
+  namespaces: field.raw("namespace name → { keyvalue: binding, pubsub: binding }; absent = one default namespace on memstore", { default: undefined }),
 } as const;
 
 /** One API binding after validation. */

@@ -1,5 +1,5 @@
-// Config schema of the redis pattern: where Redis lives, how keys are prefixed per namespace,
-// how fast requests fail while Redis is down, and the thresholds of its health states.
+// Config schema of the redis pattern: where Redis lives, how keys (and PubSub channels) are prefixed per
+// namespace, how fast requests fail while Redis is down, the thresholds of its health states, and PubSub buffering.
 import { type ConfigOf, field } from "@prism/pattern-sdk";
 
 /** Config fields of the redis pattern, each with its documented default. */
@@ -9,11 +9,11 @@ export const redisConfigSchema = {
     pattern: /^rediss?:\/\/[^/?#]+(\/\d*)?$/,
     patternHint: "like redis://127.0.0.1:6379 or rediss://user:pass@host:6380/2",
   }),
-  db: field.integer("database index selected after connecting; 0 = the URL's /db, or database 0", { default: 0, min: 0 }),
+  db: field.integer("database index selected after connecting; 0 = the URL's /db, or database 0 (PubSub channels are server-wide: keyPrefix, not db, separates them)", { default: 0, min: 0 }),
   username: field.string("ACL user name (Redis 6+); empty = the URL's user, or none", { default: "" }),
   password: field.string("password sent with AUTH; empty = the URL's password, or none", { default: "" }),
   tls: field.boolean("connect with TLS (also implied by a rediss:// URL)", { default: false }),
-  keyPrefix: field.string('prefix of every stored key; "" = "prism:{namespace}:", so namespaces sharing one Redis never see each other\'s keys', {
+  keyPrefix: field.string('prefix of every stored key and PubSub channel; "" = "prism:{namespace}:", so namespaces sharing one Redis never see each other\'s keys or messages', {
     default: "",
   }),
   connectTimeoutMs: field.integer("how long one connection attempt may take, in milliseconds", { default: 2000, min: 1 }),
@@ -37,6 +37,10 @@ export const redisConfigSchema = {
   unhealthyAfterMs: field.integer("disconnected for longer than this many milliseconds reports UNHEALTHY (DEGRADED before)", {
     default: 3000,
     min: 0,
+  }),
+  subscriberBufferSize: field.integer("PubSub messages buffered per subscriber before new ones are dropped (and counted)", {
+    default: 1024,
+    min: 1,
   }),
 };
 

@@ -68,6 +68,7 @@ describe("redisPattern", () => {
       reconnectMaxDelayMs: 2000,
       slowPingMs: 100,
       unhealthyAfterMs: 3000,
+      subscriberBufferSize: 1024,
     });
     expect(() => parseConfig(redisPattern.config, { url: "http://127.0.0.1:6379" })).toThrow(ConfigError);
     expect(() => parseConfig(redisPattern.config, { url: "redis://127.0.0.1:6379", db: -1 })).toThrow(/db/);

@@ -1,34 +1,56 @@
-// The redis pattern definition: its config schema and a factory that serves RedisKeyValue over one
-// ioredis connection per namespace, started without requiring Redis to be up, with PING-based health.
+// The redis pattern definition: its config schema and a factory that serves RedisKeyValue and
+// RedisPubSub per namespace over two ioredis connections (commands, and a dedicated pub/sub
+// subscriber), started without requiring Redis to be up, with PING-based health.
 import { definePattern, type HealthReport } from "@prism/pattern-sdk";
 import { createRedisClient } from "./redis-client.js";
 import { redisConfigSchema, resolveKeyPrefix } from "./redis-config.js";
 import { RedisConnection } from "./redis-connection.js";
 import { RedisKeyValue } from "./redis-keyvalue.js";
+import { redisPatternHealth } from "./redis-pattern-health.js";
+import { RedisPubSub } from "./redis-pubsub.js";
+import { createRedisSubscriberClient } from "./redis-subscriber-client.js";
 
-/** The Redis pattern: KeyValue on Redis with per-namespace key prefixes, fail-fast requests and reconnect forever. */
+/** The Redis pattern: KeyValue and at-most-once PubSub on Redis with per-namespace prefixes, fail-fast requests and reconnect forever. */
 export const redisPattern = definePattern({
   name: "redis",
   version: "0.1.0",
   config: redisConfigSchema,
   create(config, { namespace, logger }) {
     const { client, address, displayUrl } = createRedisClient(config, `prism:${namespace}`);
+    const subscriberClient = createRedisSubscriberClient(config, `prism:${namespace}:subscriber`).client;
     const keyPrefix = resolveKeyPrefix(config.keyPrefix, namespace);
-    const connection = new RedisConnection({
-      client,
-      address,
-      displayUrl,
-      logger,
-      slowPingMs: config.slowPingMs,
-      unhealthyAfterMs: config.unhealthyAfterMs,
+    const connectionOptions = { address, displayUrl, slowPingMs: config.slowPingMs, unhealthyAfterMs: config.unhealthyAfterMs };
+    const connection = new RedisConnection({ ...connectionOptions, client, logger });
+    const subscriberConnection = new RedisConnection({
+      ...connectionOptions,
+      client: subscriberClient,
+      logger: logger.child({ connection: "subscriber" }),
     });
     const keyvalue = new RedisKeyValue({ client, keyPrefix, address });
+    const pubsub = new RedisPubSub({
+      client,
+      subscriber: subscriberClient,
+      keyPrefix,
+      address,
+      subscriberBufferSize: config.subscriberBufferSize,
+    });
     logger.debug("redis pattern created", { url: displayUrl, keyPrefix });
     return {
       keyvalue,
-      start: () => connection.start(),
-      stop: () => connection.stop(),
-      health: (): Promise<HealthReport> => connection.health(),
+      pubsub,
+      start: async () => {
+        await Promise.all([connection.start(), subscriberConnection.start()]);
+      },
+      stop: async () => {
+        pubsub.close();
+        await Promise.all([subscriberConnection.stop(), connection.stop()]);
+      },
+      health: async (): Promise<HealthReport> =>
+        redisPatternHealth(
+          await connection.health(),
+          { address, state: subscriberClient.status, disconnectedForMs: subscriberConnection.disconnectedForMs() },
+          pubsub.stats(),
+        ),
     };
   },
 });

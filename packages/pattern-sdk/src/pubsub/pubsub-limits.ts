@@ -5,10 +5,6 @@ import { field, type ConfigOf } from "../config/config-schema.js";
 export const pubSubLimitsSchema = {
   maxPayloadBytes: field.integer("largest message payload accepted, in bytes", { default: 1024 * 1024, min: 0 }),
   maxMetadataEntries: field.integer("most metadata entries on one message", { default: 64, min: 0 }),
-  subscriberBufferSize: field.integer("messages buffered per at-most-once subscriber before new ones are dropped", {
-    default: 1024,
-    min: 1,
-  }),
   defaultMaxInFlight: field.integer("unacked messages per at-least-once subscriber when Subscribe passes 0", {
     default: 256,
     min: 1,

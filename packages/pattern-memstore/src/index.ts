@@ -2,4 +2,5 @@
 export { MemStoreKeyValue, type MemStoreKeyValueOptions, type MemStoreStats } from "./memstore-keyvalue.js";
 export { memstorePattern } from "./memstore-pattern.js";
 export { MemStorePubSub, type MemStorePubSubOptions, type MemStorePubSubStats } from "./memstore-pubsub.js";
-export { MemStoreSubscription } from "./memstore-subscription.js";
+/** The subscriptions MemStorePubSub opens: the SDK's LocalSubscription, under its former name. */
+export { LocalSubscription as MemStoreSubscription } from "@prism/pattern-sdk";

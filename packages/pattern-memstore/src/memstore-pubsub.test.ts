@@ -1,10 +1,9 @@
 // Unit tests of MemStorePubSub: fan-out, ordering, exact and wildcard filters, consumer groups,
 // closing and aborting, bounded buffers that drop, payload copies, and the pattern's pubsub wiring.
-import { Code, ConnectError, createLogger, parseConfig, type PubSubMessage } from "@prism/pattern-sdk";
+import { Code, ConnectError, createLogger, type LocalSubscription, parseConfig, type PubSubMessage } from "@prism/pattern-sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { memstorePattern } from "./memstore-pattern.js";
 import { MemStorePubSub } from "./memstore-pubsub.js";
-import type { MemStoreSubscription } from "./memstore-subscription.js";
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const text = (value: Uint8Array): string => new TextDecoder().decode(value);
@@ -25,7 +24,7 @@ function subscribe(pubsub: MemStorePubSub, topic: string, group = "", signal = n
 }
 
 /** Reads every message already queued on `subscription`. */
-async function drain(subscription: MemStoreSubscription): Promise<PubSubMessage[]> {
+async function drain(subscription: LocalSubscription): Promise<PubSubMessage[]> {
   const iterator = subscription[Symbol.asyncIterator]();
   const messages: PubSubMessage[] = [];
   for (let left = subscription.pending; left > 0; left--) {
@@ -36,7 +35,7 @@ async function drain(subscription: MemStoreSubscription): Promise<PubSubMessage[
   return messages;
 }
 
-const payloads = async (subscription: MemStoreSubscription): Promise<string[]> =>
+const payloads = async (subscription: LocalSubscription): Promise<string[]> =>
   (await drain(subscription)).map((message) => text(message.payload));
 
 async function publishMany(pubsub: MemStorePubSub, topic: string, count: number): Promise<string[]> {

@@ -14,4 +14,5 @@ export { channelTopic, filterGlob, pubSubChannelPrefix, PUBSUB_CHANNEL_INFIX } f
 export { decodeEnvelope, encodeEnvelope, type RedisPubSubEnvelope } from "./redis-pubsub-envelope.js";
 export { createRedisSubscriberClient } from "./redis-subscriber-client.js";
 export { RedisSubscriber, type SubscriptionKind } from "./redis-subscriber.js";
-export { RedisSubscription } from "./redis-subscription.js";
+/** The subscriptions RedisPubSub opens: the SDK's LocalSubscription, under its former name. */
+export { LocalSubscription as RedisSubscription } from "@prism/pattern-sdk";

@@ -1,7 +1,7 @@
 // Integration tests of RedisPubSub against a real, private redis-server: round trip, fan-out, order,
 // consumer groups, wildcards, closing, leak-free subscribe/close cycles (checked on the server),
 // namespace isolation, bounded buffers that drop, and an outage (kill, restart) survived by subscriptions.
-import { Code, ConnectError, parseConfig, type PubSubMessage } from "@prism/pattern-sdk";
+import { Code, ConnectError, type LocalSubscription, parseConfig, type PubSubMessage } from "@prism/pattern-sdk";
 import { type RedisServer, startRedisServer } from "@prism/pattern-sdk/testing";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +10,6 @@ import { createRedisClient } from "./redis-client.js";
 import { redisConfigSchema } from "./redis-config.js";
 import { RedisPubSub } from "./redis-pubsub.js";
 import { createRedisSubscriberClient } from "./redis-subscriber-client.js";
-import type { RedisSubscription } from "./redis-subscription.js";
 
 let server: RedisServer;
 /** A plain client for PUBSUB NUMSUB / NUMPAT checks. */
@@ -50,7 +49,7 @@ function subscribe(pubsub: RedisPubSub, topic: string, group = "", signal = new 
 }
 
 /** Reads every message already queued on `subscription`. */
-async function drain(subscription: RedisSubscription): Promise<PubSubMessage[]> {
+async function drain(subscription: LocalSubscription): Promise<PubSubMessage[]> {
   const iterator = subscription[Symbol.asyncIterator]();
   const messages: PubSubMessage[] = [];
   for (let left = subscription.pending; left > 0; left--) {
@@ -62,7 +61,7 @@ async function drain(subscription: RedisSubscription): Promise<PubSubMessage[]> 
 }
 
 /** Waits until `subscription` has `count` messages queued, then reads them. */
-async function receive(subscription: RedisSubscription, count: number): Promise<PubSubMessage[]> {
+async function receive(subscription: LocalSubscription, count: number): Promise<PubSubMessage[]> {
   await pollUntil(`${count} messages on ${subscription.filter}`, () => subscription.pending, (pending) => pending >= count);
   return drain(subscription);
 }

@@ -1,13 +1,16 @@
 // RedisPubSub: at-most-once PubSub over Redis pub/sub. PUBLISH runs on the command connection; a
 // dedicated subscriber connection SUBSCRIBEs once per exact topic and PSUBSCRIBEs a superset glob per
 // wildcard filter (narrowed locally with topicMatches), both reference-counted over local subscriptions
-// and restored after a reconnect. Messages fan out locally into bounded per-subscription queues (full →
-// dropped and counted). Channels are `<keyPrefix>ps:<topic>`; the wire format is in redis-pubsub-envelope.ts.
+// and restored after a reconnect. Messages fan out locally (the SDK's LocalFanout) into bounded
+// per-subscription queues (full → dropped and counted). Channels are `<keyPrefix>ps:<topic>`; the wire
+// format is in redis-pubsub-envelope.ts.
 import { randomBytes } from "node:crypto";
 import {
   Code,
   ConnectError,
   isWildcard,
+  LocalFanout,
+  type LocalSubscription,
   topicMatches,
   type PubSubBackend,
   type PubSubMessage,
@@ -18,8 +21,6 @@ import { toConnectError } from "./redis-errors.js";
 import { channelTopic, filterGlob, pubSubChannelPrefix } from "./redis-pubsub-channel.js";
 import { decodeEnvelope, encodeEnvelope } from "./redis-pubsub-envelope.js";
 import { RedisSubscriber, type SubscriptionKind } from "./redis-subscriber.js";
-import { RedisSubscription } from "./redis-subscription.js";
-import { RedisSubscriptionRoute } from "./redis-subscription-route.js";
 
 /** Options of a RedisPubSub. */
 export interface RedisPubSubOptions {
@@ -56,27 +57,16 @@ export class RedisPubSub implements PubSubBackend {
   private readonly subscriber: RedisSubscriber;
   private readonly address: string;
   private readonly channelPrefix: string;
-  private readonly bufferSize: number;
-  /** Routes of exact topics. */
-  private readonly exact = new Map<string, RedisSubscriptionRoute>();
-  /** Routes of wildcard filters. */
-  private readonly wildcard = new Map<string, RedisSubscriptionRoute>();
+  private readonly fanout: LocalFanout;
   /** Wildcard filters by the glob they PSUBSCRIBE (`orders.*` and `orders.>` share one). */
   private readonly globFilters = new Map<string, Set<string>>();
-  private readonly live = new Set<RedisSubscription>();
-  /** Random per-instance prefix of subscription ids. */
-  private readonly idPrefix = randomBytes(4).toString("hex");
-  private published = 0;
-  private subscriptionsOpened = 0;
-  private droppedByClosed = 0;
   private malformed = 0;
   private closed = false;
 
   /** Attaches to both clients; does not connect them. */
   constructor(options: RedisPubSubOptions) {
-    if (!Number.isInteger(options.subscriberBufferSize) || options.subscriberBufferSize < 1) {
-      throw new RangeError(`subscriberBufferSize must be an integer of at least 1, got ${options.subscriberBufferSize}`);
-    }
+    // Random per-instance prefix of subscription ids.
+    this.fanout = new LocalFanout({ idPrefix: randomBytes(4).toString("hex"), subscriberBufferSize: options.subscriberBufferSize });
     if (options.subscriber === options.client) {
       throw new Error("RedisPubSub needs a dedicated subscriber connection, not the command connection");
     }
@@ -85,7 +75,6 @@ export class RedisPubSub implements PubSubBackend {
     this.subscriber = new RedisSubscriber(options.subscriber, options.address);
     this.address = options.address;
     this.channelPrefix = pubSubChannelPrefix(options.keyPrefix);
-    this.bufferSize = options.subscriberBufferSize;
     this.subscriberClient.on("messageBuffer", this.onMessage);
     this.subscriberClient.on("pmessageBuffer", this.onPatternMessage);
   }
@@ -100,7 +89,7 @@ export class RedisPubSub implements PubSubBackend {
     } catch (error) {
       throw toConnectError(error, this.address);
     }
-    this.published++;
+    this.fanout.countPublished();
     return messageId;
   }
 
@@ -108,28 +97,18 @@ export class RedisPubSub implements PubSubBackend {
    * Opens a subscription once Redis confirmed the channel or pattern (UNAVAILABLE while the subscriber
    * connection is down); it ends on close(), when its iteration ends, or when `options.signal` aborts.
    */
-  async subscribe(options: SubscribeRequestOptions): Promise<RedisSubscription> {
+  async subscribe(options: SubscribeRequestOptions): Promise<LocalSubscription> {
     this.checkOpen();
     const filter = options.topic;
     const wildcard = isWildcard(filter);
     const kind: SubscriptionKind = wildcard ? "pattern" : "channel";
     const name = wildcard ? filterGlob(this.channelPrefix, filter) : this.channelPrefix + filter;
-    const routes = wildcard ? this.wildcard : this.exact;
-    const subscription = new RedisSubscription(
-      `${this.idPrefix}-s${++this.subscriptionsOpened}`,
-      filter,
-      options.group,
-      this.bufferSize,
-      (ended) => this.detach(ended, routes, kind, name),
-    );
-    let route = routes.get(filter);
-    if (!route) {
-      route = new RedisSubscriptionRoute();
-      routes.set(filter, route);
-      if (wildcard) this.addGlobFilter(name, filter);
-    }
-    route.add(subscription);
-    this.live.add(subscription);
+    // Once ended and unrouted: forget a filter nobody subscribes to any more, and let go of the channel or glob.
+    const subscription = this.fanout.open(filter, options.group, (_ended, lastOfFilter) => {
+      if (lastOfFilter && wildcard) this.removeGlobFilter(name, filter);
+      this.subscriber.release(kind, name);
+    });
+    if (wildcard) this.addGlobFilter(name, filter);
     try {
       await this.subscriber.acquire(kind, name);
     } catch (error) {
@@ -142,21 +121,19 @@ export class RedisPubSub implements PubSubBackend {
 
   /** Open local subscriptions. */
   subscriptionCount(): number {
-    return this.live.size;
+    return this.fanout.size;
   }
 
   /** Counters for health details. */
   stats(): RedisPubSubStats {
-    let dropped = this.droppedByClosed;
-    for (const subscription of this.live) dropped += subscription.dropped;
-    return { subscriptions: this.live.size, published: this.published, dropped, malformed: this.malformed };
+    return { ...this.fanout.stats(), malformed: this.malformed };
   }
 
   /** Ends every subscription (unsubscribing while connected); later publishes and subscribes fail UNAVAILABLE. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const subscription of [...this.live]) void subscription.close();
+    this.fanout.closeAll();
     this.subscriberClient.off("messageBuffer", this.onMessage);
     this.subscriberClient.off("pmessageBuffer", this.onPatternMessage);
     this.subscriber.close();
@@ -165,7 +142,7 @@ export class RedisPubSub implements PubSubBackend {
   /** A message on a SUBSCRIBEd channel: to the route of exactly its topic. */
   private readonly onMessage = (channel: Buffer, data: Buffer): void => {
     const topic = channelTopic(this.channelPrefix, channel.toString());
-    const route = topic === undefined ? undefined : this.exact.get(topic);
+    const route = topic === undefined ? undefined : this.fanout.exactRoute(topic);
     if (topic === undefined || !route) return;
     const message = this.decode(topic, data);
     if (message) route.deliver(message);
@@ -181,7 +158,7 @@ export class RedisPubSub implements PubSubBackend {
       if (!topicMatches(filter, topic)) continue;
       message ??= this.decode(topic, data);
       if (!message) return;
-      this.wildcard.get(filter)?.deliver(message);
+      this.fanout.wildcardRoute(filter)?.deliver(message);
     }
   };
 
@@ -196,25 +173,11 @@ export class RedisPubSub implements PubSubBackend {
     return { topic, payload, metadata, messageId, publishedAtMs, deliveryAttempt: 1 };
   }
 
+  /** Records that the wildcard `filter` is served by PSUBSCRIBE `glob` (again: no change). */
   private addGlobFilter(glob: string, filter: string): void {
     const filters = this.globFilters.get(glob);
     if (filters) filters.add(filter);
     else this.globFilters.set(glob, new Set([filter]));
-  }
-
-  /** Removes an ended subscription from its route and the live set, and lets go of its channel or glob. */
-  private detach(subscription: RedisSubscription, routes: Map<string, RedisSubscriptionRoute>, kind: SubscriptionKind, name: string): void {
-    if (!this.live.delete(subscription)) return;
-    this.droppedByClosed += subscription.dropped;
-    const route = routes.get(subscription.filter);
-    if (route) {
-      route.remove(subscription);
-      if (route.isEmpty) {
-        routes.delete(subscription.filter);
-        if (kind === "pattern") this.removeGlobFilter(name, subscription.filter);
-      }
-    }
-    this.subscriber.release(kind, name);
   }
 
   private removeGlobFilter(glob: string, filter: string): void {

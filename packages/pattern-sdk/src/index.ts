@@ -49,4 +49,12 @@ export type {
 export { createPubSubHandlers } from "./pubsub/pubsub-handlers.js";
 export { pubSubLimitsSchema, type PubSubLimits } from "./pubsub/pubsub-limits.js";
 export { MessageQueue } from "./pubsub/message-queue.js";
+export { LocalSubscription } from "./pubsub/local-subscription.js";
+export { SubscriptionRoute } from "./pubsub/subscription-route.js";
+export {
+  LocalFanout,
+  type LocalFanoutOptions,
+  type LocalFanoutStats,
+  type LocalSubscriptionEnded,
+} from "./pubsub/local-fanout.js";
 export { checkTopic, checkTopicFilter, isWildcard, topicMatches } from "./pubsub/topic-name.js";

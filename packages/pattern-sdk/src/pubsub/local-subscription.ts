@@ -1,9 +1,10 @@
-// RedisSubscription: one open subscription of RedisPubSub. It owns a bounded MessageQueue (full → new
-// messages are dropped and counted) and ends when closed, when iteration ends or when its signal aborts.
-import { MessageQueue, type PubSubMessage, type PubSubSubscription } from "@prism/pattern-sdk";
+// LocalSubscription: one open at-most-once subscription fed in process. It owns a bounded MessageQueue
+// (full → new messages are dropped and counted) and ends when closed, when iteration ends or when its signal aborts.
+import { MessageQueue } from "./message-queue.js";
+import type { PubSubMessage, PubSubSubscription } from "./pubsub-backend.js";
 
-/** An open subscription of RedisPubSub; messages are shared between local subscribers, so treat them as read-only. */
-export class RedisSubscription implements PubSubSubscription {
+/** An open in-process subscription; messages are shared between local subscribers, so treat them as read-only. */
+export class LocalSubscription implements PubSubSubscription {
   private readonly queue: MessageQueue<PubSubMessage>;
   private signal: AbortSignal | undefined;
   private readonly onAbort = (): void => this.queue.close();
@@ -18,7 +19,7 @@ export class RedisSubscription implements PubSubSubscription {
     /** Most messages buffered before new ones are dropped. */
     bufferSize: number,
     /** Called once when the subscription ends, however it ends. */
-    onEnd: (subscription: RedisSubscription) => void,
+    onEnd: (subscription: LocalSubscription) => void,
   ) {
     this.queue = new MessageQueue<PubSubMessage>(bufferSize, () => {
       this.signal?.removeEventListener("abort", this.onAbort);

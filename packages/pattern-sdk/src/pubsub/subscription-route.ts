@@ -1,19 +1,20 @@
-// SubscriptionRoute: the subscriptions of one topic filter. Ungrouped subscriptions each get every
-// message; the members of a consumer group share the messages round-robin (each to one member).
-import type { PubSubMessage } from "@prism/pattern-sdk";
-import type { MemStoreSubscription } from "./memstore-subscription.js";
+// SubscriptionRoute: the local subscriptions of one topic filter. Ungrouped subscriptions each get every
+// message; the members of a consumer group share the messages round-robin (each to one member), skipping
+// a member whose buffer is full while another has room.
+import type { LocalSubscription } from "./local-subscription.js";
+import type { PubSubMessage } from "./pubsub-backend.js";
 
 /** Members of one consumer group on one filter, and whose turn is next. */
 interface ConsumerGroup {
   /** Members in join order. */
-  members: MemStoreSubscription[];
+  members: LocalSubscription[];
   /** Index of the member whose turn is next. */
   next: number;
 }
 
-/** Every subscription to one topic filter. */
+/** Every local subscription to one topic filter. */
 export class SubscriptionRoute {
-  private readonly solo = new Set<MemStoreSubscription>();
+  private readonly solo = new Set<LocalSubscription>();
   private readonly groups = new Map<string, ConsumerGroup>();
 
   /** Whether no subscription is left. */
@@ -22,7 +23,7 @@ export class SubscriptionRoute {
   }
 
   /** Adds a subscription, to its group when it has one. */
-  add(subscription: MemStoreSubscription): void {
+  add(subscription: LocalSubscription): void {
     if (subscription.group === "") {
       this.solo.add(subscription);
       return;
@@ -33,7 +34,7 @@ export class SubscriptionRoute {
   }
 
   /** Removes a subscription; a group without members is dropped. */
-  remove(subscription: MemStoreSubscription): void {
+  remove(subscription: LocalSubscription): void {
     if (subscription.group === "") {
       this.solo.delete(subscription);
       return;
@@ -59,17 +60,17 @@ export class SubscriptionRoute {
 }
 
 /** The next member in turn that has room, or (all full) the next in turn, whose drop is then counted. */
-function takeTurn(group: ConsumerGroup): MemStoreSubscription {
+function takeTurn(group: ConsumerGroup): LocalSubscription {
   const count = group.members.length;
   for (let step = 0; step < count; step++) {
     const index = (group.next + step) % count;
-    const member = group.members[index] as MemStoreSubscription;
+    const member = group.members[index] as LocalSubscription;
     if (member.hasRoom) {
       group.next = (index + 1) % count;
       return member;
     }
   }
-  const member = group.members[group.next] as MemStoreSubscription;
+  const member = group.members[group.next] as LocalSubscription;
   group.next = (group.next + 1) % count;
   return member;
 }

@@ -2,16 +2,18 @@
 // `pnpm bench`: parses the flags, runs every scenario's cases at a fixed concurrency and prints one
 // table. Usage: node scripts/bench/bench.mjs [--seconds N] [--concurrency N] [--warmup N] [--only NAME]
 // (--only: a scenario or target name, exact, else a case-insensitive substring of one).
-// A scenario is { name, targets: string[], open(selectedTargets) → { cases(): AsyncIterable<{target, op, call}>, close() } };
-// add one by writing a *-scenario.mjs file and listing it in `scenarios` below.
+// A scenario is { name, targets: string[], open(selectedTargets) → { cases(): AsyncIterable<{target, op, call | run}>, close() } }:
+// a case's `call(i)` is run by measure(), or a case measures itself with `run(options)` → a result
+// row (as PubSub does); add one by writing a *-scenario.mjs file and listing it in `scenarios` below.
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { kvMemstoreScenario } from "./kv-memstore-scenario.mjs";
 import { kvRedisScenario } from "./kv-redis-scenario.mjs";
 import { measure } from "./measure.mjs";
+import { pubsubScenario } from "./pubsub-scenario.mjs";
 import { formatTable } from "./report.mjs";
 
-const scenarios = [kvMemstoreScenario, kvRedisScenario];
+const scenarios = [kvMemstoreScenario, kvRedisScenario, pubsubScenario];
 
 const { values } = parseArgs({
   options: {
@@ -70,7 +72,7 @@ const cpu = cpus();
 console.log(
   `Prism bench: ${cpu.length} cores (${cpu[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ` +
     `${options.concurrency} calls in flight, ${options.seconds} s per case after ${options.warmupSeconds} s warm-up, ` +
-    "KeyValue 100-byte values",
+    "KeyValue 100-byte values, PubSub 100-byte payloads",
 );
 
 const rows = [];
@@ -79,10 +81,11 @@ for (const { scenario, targets } of plan) {
   if (interrupted.signal.aborted) break;
   const session = scenario.open(targets);
   try {
-    for await (const { target, op, call } of session.cases()) {
+    for await (const { target, op, call, run } of session.cases()) {
       if (interrupted.signal.aborted) break;
       process.stderr.write(`  ${target} ${op} ...\n`);
-      const result = await measure(call, { ...options, signal: interrupted.signal });
+      const caseOptions = { ...options, signal: interrupted.signal };
+      const result = run ? await run(caseOptions) : await measure(call, caseOptions);
       rows.push({ target, op, ...result });
     }
   } catch (error) {

@@ -11,23 +11,34 @@ export function grpcFrame(messageBytes) {
   return frame;
 }
 
-/** Opens `sessions` HTTP/2 connections to `url` ("http://host:port") and resolves once all are up. */
-export async function createGrpcLoad(url, { sessions = 4 } = {}) {
-  const open = await Promise.all(
+/**
+ * Opens `count` HTTP/2 connections to `url` ("http://host:port") and resolves once all are up.
+ * `windowBytes` (optional) raises the receive windows, per stream and per connection, for streams
+ * that receive a lot. Errors surface per stream.
+ */
+export async function openHttp2Sessions(url, count, { windowBytes } = {}) {
+  const options = windowBytes ? { settings: { initialWindowSize: Math.min(windowBytes, 2 ** 31 - 1) } } : {};
+  return Promise.all(
     Array.from(
-      { length: sessions },
+      { length: count },
       () =>
         new Promise((resolve, reject) => {
-          const session = connect(url);
+          const session = connect(url, options);
           session.once("error", reject);
           session.once("connect", () => {
             session.off("error", reject);
             session.on("error", () => {}); // surfaced per stream
+            if (windowBytes) session.setLocalWindowSize(windowBytes);
             resolve(session);
           });
         }),
     ),
   );
+}
+
+/** Opens `sessions` HTTP/2 connections to `url` ("http://host:port") and resolves once all are up. */
+export async function createGrpcLoad(url, { sessions = 4 } = {}) {
+  const open = await openHttp2Sessions(url, sessions);
   let turn = 0;
 
   return {

@@ -3,7 +3,7 @@
 // towards ops and latency; every failure (warm-up included) is counted and a few messages kept.
 
 /** Growable Float64Array of latencies in milliseconds. */
-class Samples {
+export class Samples {
   constructor(initial = 1 << 16) {
     this.values = new Float64Array(initial);
     this.length = 0;

@@ -1,26 +1,36 @@
-// The result table: one row per (target, op), numbers right-aligned, and the first error messages
-// of any row that had errors printed under it.
+// The result table: one row per (target, op), numbers right-aligned, a legend of the PubSub columns
+// when there are PubSub rows, and the first error messages of any row that had errors under it.
 
 const columns = [
   { title: "target", value: (r) => r.target, align: "left" },
   { title: "op", value: (r) => r.op, align: "left" },
-  { title: "ops/s", value: (r) => Math.round(r.opsPerSec).toLocaleString("en-US"), align: "right" },
+  { title: "ops/s", value: (r) => rate(r.opsPerSec), align: "right" },
+  { title: "delivered/s", value: (r) => (r.deliveredPerSec === undefined ? "-" : rate(r.deliveredPerSec)), align: "right" },
   { title: "p50 ms", value: (r) => fixed(r.p50), align: "right" },
   { title: "p99 ms", value: (r) => fixed(r.p99), align: "right" },
   { title: "errors", value: (r) => String(r.errors), align: "right" },
 ];
 
+const pubsubLegend =
+  "PubSub rows: ops/s = messages published, delivered/s = deliveries summed over subscribers, " +
+  "p50/p99 = publish→deliver latency, errors = failed publishes + deliveries lost";
+
+function rate(perSecond) {
+  return Math.round(perSecond).toLocaleString("en-US");
+}
+
 function fixed(ms) {
   return Number.isNaN(ms) ? "-" : ms.toFixed(ms < 1 ? 3 : 2);
 }
 
-/** Formats rows ({ target, op, opsPerSec, p50, p99, errors, errorSamples }) as a text table. */
+/** Formats rows ({ target, op, opsPerSec, deliveredPerSec?, p50, p99, errors, errorSamples }) as a text table. */
 export function formatTable(rows) {
   const cells = rows.map((row) => columns.map((column) => column.value(row)));
   const widths = columns.map((column, i) => Math.max(column.title.length, ...cells.map((line) => line[i].length)));
   const render = (line) =>
     line.map((cell, i) => (columns[i].align === "right" ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ");
   const lines = [render(columns.map((c) => c.title)), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(render)];
+  if (rows.some((row) => row.deliveredPerSec !== undefined)) lines.push(pubsubLegend);
   for (const row of rows) {
     for (const message of row.errorSamples ?? []) lines.push(`! ${row.target} ${row.op}: ${message}`);
   }

@@ -1,8 +1,10 @@
 // An at-least-once subscription on JetStream: a pull loop that never asks for more messages than
 // maxInFlight minus the ones still unacked, so nothing is dropped and a slow subscriber only slows
 // itself. Acks go to the held JsMsg by message id. On close, messages it received but did not ack
-// are nak'ed, so JetStream redelivers them at once (to another member of the group, if any).
+// are nak'ed, so JetStream redelivers them at once (to another member of the group, if any) --
+// but only once its last pull request has ended on the server (see settle()).
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import { ClosedConnectionError } from "@nats-io/transport-node";
 import { type Logger, MessageQueue, type PubSubMessage, type PubSubSubscription } from "@prism/pattern-sdk";
@@ -12,6 +14,10 @@ import { subjectTopic } from "./nats-naming.js";
 
 /** A pull request waits this long for messages before the loop renews it (nats.js minimum 1000). */
 const PULL_EXPIRES_MS = 5000;
+/** A closed subscription waits at most this long for its last pull request to end before handing messages back anyway. */
+const SETTLE_LIMIT_MS = PULL_EXPIRES_MS + 2000;
+/** ...and then this long more, so that its naks do not meet other members' pull requests expiring at the same moment. */
+const NAK_AFTER_PULL_MS = 250;
 
 /** What a JetStream subscription needs from its backend. */
 export interface JetStreamSubscriptionContext {
@@ -23,8 +29,8 @@ export interface JetStreamSubscriptionContext {
   prefix: string;
   /** Logger for pull failures. */
   logger: Logger;
-  /** Called once when the subscription closes. */
-  onClose(subscription: JetStreamSubscription): void;
+  /** Called once when the subscription closes (settled: resolves once it has handed back its unacked messages). */
+  onClose(subscription: JetStreamSubscription, settled: Promise<void>): void;
 }
 
 /** An open JetStream subscription. */
@@ -37,6 +43,7 @@ export class JetStreamSubscription implements PubSubSubscription {
   private batch: ConsumerMessages | undefined;
   private wake: (() => void) | undefined;
   private closed = false;
+  private settled: Promise<void> | undefined;
   private lastSeq = 0;
   private readonly loop: Promise<void>;
 
@@ -90,20 +97,48 @@ export class JetStreamSubscription implements PubSubSubscription {
   }
 
   /**
-   * Stops pulling, ends the iteration and naks every received but unacked message so it is
-   * redelivered at once; an ungrouped subscriber's ephemeral consumer is deleted. Safe to call twice.
+   * Ends the iteration and stops pulling; resolves at once. In the background (see settle()) every
+   * received but unacked message is then nak'ed, within about PULL_EXPIRES_MS, and an ungrouped
+   * subscriber's ephemeral consumer is deleted; a group's durable consumer is kept, with its unacked
+   * and undelivered messages, for the next member. Safe to call twice.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     this.queue.close();
-    this.batch?.stop();
+    this.settled = this.settle();
+    this.context.onClose(this, this.settled);
+    return Promise.resolve();
+  }
+
+  /** Resolves once a closed subscription has handed back its unacked messages (at once while open). */
+  whenSettled(): Promise<void> {
+    return this.settled ?? Promise.resolve();
+  }
+
+  /**
+   * Hands back what a closed subscription holds. A durable consumer's outstanding pull request is
+   * left to end on the server (it expires within PULL_EXPIRES_MS, or is filled) while its inbox
+   * stays subscribed, and what still arrives on it is held too; only then are the held messages
+   * nak'ed, a moment later. Older nats-server releases (seen with 2.9.10; fixed upstream by
+   * nats-server PR #5338, 2024) mishandle a
+   * redelivery that finds only pull requests that are stale (inbox gone) or just expired: they drop
+   * it and step the consumer back one stream sequence, so the next member gets the last delivered
+   * message again as a first delivery (deliveryAttempt 1, even if it was acked) and the nak'ed ones
+   * only after ackWait. Stopping the pull (unsubscribing its inbox) and naking at once left exactly
+   * such a stale request behind. An ephemeral consumer is deleted right away: its pull is stopped.
+   */
+  private async settle(): Promise<void> {
+    const durable = this.opened.durable;
+    const limit = durable ? setTimeout(() => this.batch?.stop(), SETTLE_LIMIT_MS) : undefined;
+    if (!durable) this.batch?.stop();
+    this.notify();
+    await this.loop;
+    clearTimeout(limit);
+    if (durable && this.pending.size > 0) await sleep(NAK_AFTER_PULL_MS);
     for (const msg of this.pending.values()) nak(msg);
     this.pending.clear();
-    this.notify();
-    this.context.onClose(this);
-    await this.loop;
-    if (!this.opened.durable) {
+    if (!durable) {
       // not awaited, so closing is quick during an outage; a consumer left behind expires on its own
       this.context.jsm.consumers.delete(this.spec.stream, this.opened.name).catch(() => undefined);
     }
@@ -120,8 +155,12 @@ export class JetStreamSubscription implements PubSubSubscription {
       }
       try {
         const batch = await this.opened.consumer.fetch({ max_messages: room, expires: PULL_EXPIRES_MS });
+        if (this.closed) {
+          // closed before the pull request was sent (nats.js sends it on the first iteration): send none
+          batch.stop();
+          break;
+        }
         this.batch = batch;
-        if (this.closed) batch.stop();
         for await (const msg of batch) this.receive(msg);
         failures = 0;
       } catch (error) {
@@ -169,13 +208,14 @@ export class JetStreamSubscription implements PubSubSubscription {
   }
 
   private receive(msg: JsMsg): void {
-    if (this.closed) {
-      nak(msg);
-      return;
-    }
     const h = decodeHeaders(msg.headers);
     const messageId = h.messageId ?? `${msg.info.stream}:${msg.seq}`;
     this.lastSeq = Math.max(this.lastSeq, msg.seq);
+    if (this.closed) {
+      // arrived on the last pull request after close: held, and nak'ed with the rest by settle()
+      this.pending.set(messageId, msg);
+      return;
+    }
     this.pending.set(messageId, msg);
     const delivered = this.queue.push({
       topic: subjectTopic(this.context.prefix, msg.subject),

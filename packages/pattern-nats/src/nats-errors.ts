@@ -16,6 +16,19 @@ export function notConnected(server: string): ConnectError {
   return new ConnectError(`not connected to NATS at ${server} (pattern not started, or stopped)`, Code.Unavailable);
 }
 
+/** The error for `operation` attempted while the connection to `server` is lost and being re-established. */
+export function reconnecting(operation: string, server: string, downMs: number): ConnectError {
+  return new ConnectError(
+    `${operation} failed: not connected to NATS at ${server} (connection lost ${downMs} ms ago, reconnecting)`,
+    Code.Unavailable,
+  );
+}
+
+/** The error for `operation` attempted after the connection to `server` closed for good. */
+export function connectionClosed(operation: string, server: string): ConnectError {
+  return new ConnectError(`${operation} failed: the connection to NATS at ${server} is closed`, Code.Unavailable);
+}
+
 /** The error of a failed publish of `payloadBytes` bytes: INVALID_ARGUMENT when over the server's max_payload, else UNAVAILABLE. */
 export function publishFailed(topic: string, payloadBytes: number, server: string, maxPayload: number | undefined, cause: unknown): ConnectError {
   if (cause instanceof InvalidArgumentError && cause.message.includes("max_payload")) {

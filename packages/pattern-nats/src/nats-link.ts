@@ -4,7 +4,7 @@
 import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import type { Logger } from "@prism/pattern-sdk";
 import type { NatsConfig } from "./nats-config.js";
-import { notConnected, unavailable } from "./nats-errors.js";
+import { connectionClosed, notConnected, reconnecting, unavailable } from "./nats-errors.js";
 import { assessNatsHealth, type LinkHealth, type LinkState, type NatsHealthInput } from "./nats-health.js";
 
 /** The connection settings a link needs, a subset of NatsConfig. */
@@ -23,6 +23,8 @@ export class NatsLink {
   private connection: NatsConnection | undefined;
   private current: LinkState = "not started";
   private disconnectedAt = 0;
+  /** Whether close() was called (a closed connection is then no failure). */
+  private stopped = false;
   private server: string;
 
   constructor(
@@ -46,6 +48,24 @@ export class NatsLink {
   get nc(): NatsConnection {
     if (!this.connection || this.current === "closed") throw notConnected(this.address);
     return this.connection;
+  }
+
+  /**
+   * Throws UNAVAILABLE naming the server unless the connection is up now, so that `operation`
+   * fails fast instead of being buffered or waiting for a reply while NATS is away.
+   */
+  requireConnected(operation: string): void {
+    switch (this.current) {
+      case "connected":
+        return;
+      case "reconnecting":
+        throw reconnecting(operation, this.address, Date.now() - this.disconnectedAt);
+      case "closed":
+        if (this.connection && !this.stopped) throw connectionClosed(operation, this.address);
+        throw notConnected(this.address);
+      default:
+        throw notConnected(this.address);
+    }
   }
 
   /** Connects (one attempt bounded by connectTimeoutMs; fails with a message naming the URL). */
@@ -83,6 +103,7 @@ export class NatsLink {
 
   /** Closes the connection (pending outbound messages are flushed first). Safe to call twice. */
   async close(): Promise<void> {
+    this.stopped = true;
     const nc = this.connection;
     if (!nc || nc.isClosed()) return;
     try {

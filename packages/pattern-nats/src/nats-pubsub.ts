@@ -32,6 +32,8 @@ export class NatsPubSub implements PubSubBackend {
   private readonly link: NatsLink;
   private jetstreamApi: { js: JetStreamClient; jsm: JetStreamManager } | undefined;
   private readonly open = new Set<PubSubSubscription>();
+  /** Closed JetStream subscriptions still handing back their unacked messages. */
+  private readonly settling = new Set<Promise<void>>();
   private dropped = 0;
 
   constructor(
@@ -68,14 +70,18 @@ export class NatsPubSub implements PubSubBackend {
     }
   }
 
-  /** Closes every subscription (JetStream: unacked messages are nak'ed) and the connection. */
+  /** Closes every subscription (JetStream: unacked messages are nak'ed, within seconds) and the connection. */
   async stop(): Promise<void> {
     await Promise.all([...this.open].map((subscription) => subscription.close()));
+    await Promise.all(this.settling);
     this.jetstreamApi = undefined;
     await this.link.close();
   }
 
   async publish(topic: string, payload: Uint8Array, metadata: Record<string, string>): Promise<string> {
+    // fail fast while reconnecting: a core publish would only be buffered, a JetStream one would
+    // wait requestTimeoutMs for an ack (often past the caller's deadline)
+    this.link.requireConnected(`publish to ${JSON.stringify(topic)}`);
     const messageId = randomUUID();
     const subject = topicSubject(this.prefix, topic);
     const headers = encodeHeaders(messageId, Date.now(), metadata);
@@ -148,7 +154,12 @@ export class NatsPubSub implements PubSubBackend {
         ...this.jetStream(),
         prefix: this.prefix,
         logger: this.logger,
-        onClose: (subscription) => this.open.delete(subscription),
+        onClose: (subscription, settled) => {
+          this.open.delete(subscription);
+          this.settling.add(settled);
+          const done = () => this.settling.delete(settled);
+          settled.then(done, done);
+        },
       },
       {
         stream: this.stream,

@@ -1,7 +1,9 @@
 // Outage tests against a real nats-server that is killed (SIGKILL) and restarted on the same port
-// and store: core subscriptions resume, health and logs follow the outage, and JetStream loses no
-// publish that was acknowledged before, during or after it.
+// and store: core subscriptions resume, health and logs follow the outage, publishes fail fast with
+// UNAVAILABLE while it lasts, and JetStream loses no publish that was acknowledged before, during or
+// after it.
 import { setTimeout as sleep } from "node:timers/promises";
+import { Code, ConnectError } from "@prism/pattern-sdk";
 import { type NatsServer, startNatsServer } from "@prism/pattern-sdk/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytes, eventually, read, startNats, subscription } from "../test/pubsub-test-kit.js";
@@ -44,6 +46,36 @@ describe("nats pattern across a nats-server restart", () => {
       await sub.close();
     } finally {
       await nats.instance.stop?.();
+    }
+  });
+
+  it("publish fails at once with UNAVAILABLE naming the server while the connection is down (core and JetStream)", async () => {
+    const core = await startNats({ url: server.url, reconnectWaitMs: 50, unhealthyAfterMs: 60_000 });
+    const js = await startNats({ url: server.url, jetstream: true, reconnectWaitMs: 50, requestTimeoutMs: 5000 }, "down");
+    try {
+      await core.pubsub.publish("ticks", bytes("up"), {});
+      await js.pubsub.publish("ticks", bytes("up"), {});
+      await server.kill();
+      for (const nats of [core, js]) {
+        await eventually(async () => expect((await nats.instance.health?.())?.details).toMatchObject({ state: "reconnecting" }));
+        const started = Date.now();
+        const failure = await nats.pubsub.publish("ticks", bytes("down"), {}).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(Date.now() - started).toBeLessThan(500);
+        expect(failure).toBeInstanceOf(ConnectError);
+        expect((failure as ConnectError).code).toBe(Code.Unavailable);
+        expect((failure as ConnectError).message).toContain(`127.0.0.1:${server.port}`);
+        expect((failure as ConnectError).message).toMatch(/reconnecting/);
+      }
+      await server.restart();
+      for (const nats of [core, js]) {
+        await eventually(async () => expect(await nats.pubsub.publish("ticks", bytes("again"), {})).toEqual(expect.any(String)));
+      }
+    } finally {
+      await core.instance.stop?.();
+      await js.instance.stop?.();
     }
   });
 

@@ -129,7 +129,7 @@ async function runServerStreaming(
         stream.once("wantTrailers", () => stream.sendTrailers(trailers));
         started = true;
       }
-      if (!stream.write(encodeFrame(toBinary(method.output, asMessage(method.output, response))))) {
+      if (!stream.write(encodedFrame(method.output, response))) {
         await waitForDrain(stream);
       }
     }
@@ -158,6 +158,21 @@ function waitForDrain(stream: ServerHttp2Stream): Promise<void> {
     stream.on("drain", done);
     stream.on("close", done);
   });
+}
+
+/**
+ * Frames already encoded for a response object. A handler that yields the same object to many
+ * streams (a PubSub message fanned out to every subscriber) is encoded once, not once per stream.
+ */
+const sharedFrames = new WeakMap<object, Buffer>();
+
+function encodedFrame(schema: DescMessage, response: object): Buffer {
+  let frame = sharedFrames.get(response);
+  if (frame === undefined) {
+    frame = encodeFrame(toBinary(schema, asMessage(schema, response)));
+    sharedFrames.set(response, frame);
+  }
+  return frame;
 }
 
 function asMessage(schema: DescMessage, value: object): Message {

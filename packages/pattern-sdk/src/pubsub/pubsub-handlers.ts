@@ -1,9 +1,14 @@
 // PubSubService handlers over any PubSubBackend: topic and size validation, the subscription
 // stream (Subscribed first, then messages), Ack routing, and cleanup when the subscriber leaves.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { DeliveryGuarantee as ProtoGuarantee, type PubSubService } from "@prism/proto/pubsub/v1";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import {
+  DeliveryGuarantee as ProtoGuarantee,
+  type PubSubService,
+  type SubscribeResponseSchema,
+} from "@prism/proto/pubsub/v1";
 import type { ServiceHandlers } from "../grpc/service-handlers.js";
-import type { PubSubBackend, PubSubSubscription } from "./pubsub-backend.js";
+import type { PubSubBackend, PubSubMessage, PubSubSubscription } from "./pubsub-backend.js";
 import type { PubSubLimits } from "./pubsub-limits.js";
 import { checkTopic, checkTopicFilter } from "./topic-name.js";
 
@@ -12,6 +17,17 @@ const groupPattern = /^[A-Za-z0-9_-]{1,64}$/;
 /** Builds validated PubSubService handlers for `backend`. */
 export function createPubSubHandlers(backend: PubSubBackend, limits: PubSubLimits): ServiceHandlers<typeof PubSubService> {
   const open = new Map<string, PubSubSubscription>();
+  // One response object per message, shared by every subscriber it is delivered to, so the
+  // transport encodes it once however many subscribers there are.
+  const responses = new WeakMap<PubSubMessage, MessageInitShape<typeof SubscribeResponseSchema>>();
+  const responseOf = (message: PubSubMessage) => {
+    let response = responses.get(message);
+    if (response === undefined) {
+      response = { event: { case: "message", value: { ...message, publishedAtMs: BigInt(message.publishedAtMs) } } };
+      responses.set(message, response);
+    }
+    return response;
+  };
   const guarantee =
     backend.guarantee === "at-least-once" ? ProtoGuarantee.AT_LEAST_ONCE : ProtoGuarantee.AT_MOST_ONCE;
   return {
@@ -51,14 +67,7 @@ export function createPubSubHandlers(backend: PubSubBackend, limits: PubSubLimit
       context.signal.addEventListener("abort", onAbort, { once: true });
       try {
         yield { event: { case: "subscribed", value: { subscriptionId: subscription.id, guarantee } } };
-        for await (const message of subscription) {
-          yield {
-            event: {
-              case: "message",
-              value: { ...message, publishedAtMs: BigInt(message.publishedAtMs) },
-            },
-          };
-        }
+        for await (const message of subscription) yield responseOf(message);
       } finally {
         context.signal.removeEventListener("abort", onAbort);
         open.delete(subscription.id);

@@ -172,13 +172,17 @@ export class PatternHost {
     return addService(PatternLifecycleService, this.lifecycleHandlers());
   }
 
-  private enter(): void {
+  private checkServing(): void {
     if (this.state !== "serving") {
       throw new ConnectError(
         `pattern ${this.definition.name} for namespace "${this.namespace}" is ${this.state}, not serving`,
         Code.Unavailable,
       );
     }
+  }
+
+  private enter(): void {
+    this.checkServing();
     this.inFlight++;
   }
 
@@ -201,8 +205,7 @@ export class PatternHost {
       const handler = (handlers as Record<string, GrpcMethod["handler"]>)[name] as GrpcMethod["handler"];
       if (method.methodKind === "server_streaming") {
         guarded[name] = async function* (request: unknown, context: CallContext) {
-          host.enter();
-          host.leave();
+          host.checkServing();
           yield* handler(request, context) as AsyncIterable<unknown>;
         };
         continue;

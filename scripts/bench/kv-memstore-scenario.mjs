@@ -2,12 +2,11 @@
 // through one real proxy (namespace "default" in-process, "cache" as a pattern process) with the
 // lean gRPC caller, and through @prism/client.
 import { importBuilt } from "./built-packages.mjs";
-import { createGrpcLoad } from "./grpc-load.mjs";
 import { clientKvCalls } from "./kv-client-calls.mjs";
 import { directKvCalls } from "./kv-direct-calls.mjs";
 import { grpcKvCalls } from "./kv-grpc-calls.mjs";
-import { kvOps } from "./kv-workload.mjs";
-import { startBenchProxy } from "./proxy-process.mjs";
+import { kvCases } from "./kv-workload.mjs";
+import { openScenarioSession } from "./scenario-session.mjs";
 
 const memstoreConfig = { capacity: 0 };
 
@@ -42,40 +41,6 @@ export const kvMemstoreScenario = {
    * `close()` stops whatever was started (call it in a finally, also when iteration threw).
    */
   open(selected) {
-    const closers = [];
-    let proxy;
-    let load;
-    const shared = {
-      proxy: () =>
-        (proxy ??= startBenchProxy(proxyConfig).then((started) => {
-          closers.push(() => started.stop());
-          return started;
-        })),
-      load: () =>
-        (load ??= shared.proxy().then(async ({ url }) => {
-          const opened = await createGrpcLoad(url, { sessions: 4 });
-          closers.push(() => opened.close());
-          return opened;
-        })),
-    };
-    return {
-      async *cases() {
-        for (const target of selected) {
-          const { calls, close } = await targets[target](shared);
-          if (close) closers.push(close);
-          for (const op of kvOps) yield { target, op, call: calls[op] };
-        }
-      },
-      async close() {
-        // Reverse order: the caller's sessions before the proxy they talk to.
-        for (const close of closers.reverse()) {
-          try {
-            await close();
-          } catch (error) {
-            console.error(`bench: cleanup failed: ${error.message}`);
-          }
-        }
-      },
-    };
+    return openScenarioSession(selected, { targets, casesOf: kvCases, proxyConfig: async () => proxyConfig });
   },
 };

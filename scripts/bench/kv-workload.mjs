@@ -22,3 +22,6 @@ export async function loadKvProtocol() {
   const { GetRequestSchema, SetRequestSchema } = await importBuilt("proto/dist/gen/prism/keyvalue/v1/keyvalue_pb.js");
   return { create, toBinary, GetRequestSchema, SetRequestSchema };
 }
+
+/** A KeyValue target's cases: one per op, calling `calls[op]`. */
+export const kvCases = (target, calls) => kvOps.map((op) => ({ target, op, call: calls[op] }));

@@ -3,13 +3,11 @@
 // one real proxy with the lean gRPC caller and subscriber: the nats pattern on that nats-server
 // (namespace "nats-in" in-process, "nats-proc" as a pattern process) and memstore ("mem-in").
 // Subscriber buffers are large (65536 messages), so drops measure overload, not a default.
-import { importBuilt } from "./built-packages.mjs";
-import { createGrpcLoad } from "./grpc-load.mjs";
 import { grpcPubSubCalls } from "./pubsub-grpc-calls.mjs";
 import { DeliveryRecorder, measurePubSub } from "./pubsub-measure.mjs";
 import { directNatsPubSub } from "./pubsub-nats-direct.mjs";
 import { nextTopic, pubsubOp, subscriberCounts } from "./pubsub-workload.mjs";
-import { startBenchProxy } from "./proxy-process.mjs";
+import { openScenarioSession } from "./scenario-session.mjs";
 
 /** Messages buffered per subscriber in the proxy's patterns. */
 const subscriberBufferSize = 65536;
@@ -33,10 +31,10 @@ const proxyTargets = {
   },
 };
 
-/** How each target gets its PubSub calls ({ openCase }); the nats-server, proxy and load are opened on first need. */
+/** How each target gets its PubSub calls ({ openCase }); the nats-server (`shared.server()`), proxy and load are opened on first need. */
 const targets = {
   "direct nats.js (core)": async (shared) => {
-    const direct = await directNatsPubSub((await shared.nats()).url);
+    const direct = await directNatsPubSub((await shared.server()).url);
     return { calls: direct, close: () => direct.close() };
   },
   ...Object.fromEntries(
@@ -64,55 +62,21 @@ export const pubsubScenario = {
 
   /** Like kv-memstore's open(), but each case brings its own `run(options)` instead of a `call`. */
   open(selected) {
-    const closers = [];
-    let nats;
-    let proxy;
-    let load;
-    const shared = {
-      nats: () =>
-        (nats ??= importBuilt("pattern-sdk/dist/testing/index.js")
-          .then(({ startNatsServer }) => startNatsServer())
-          .then((server) => {
-            closers.push(() => server.stop());
-            return server;
-          })),
-      // The proxy serves the namespaces of the selected proxy targets only (no nats-server for memstore alone).
-      proxy: () =>
-        (proxy ??= (async () => {
-          const chosen = selected.filter((target) => target in proxyTargets).map((target) => proxyTargets[target]);
-          const natsUrl = chosen.some((t) => t.needsNats) ? (await shared.nats()).url : undefined;
-          const namespaces = Object.fromEntries(chosen.map((t) => [t.namespace, { pubsub: t.pubsub(natsUrl) }]));
-          const started = await startBenchProxy({ namespaces });
-          closers.push(() => started.stop());
-          return started;
-        })()),
-      load: () =>
-        (load ??= shared.proxy().then(async ({ url }) => {
-          const opened = await createGrpcLoad(url, { sessions: 4 });
-          closers.push(() => opened.close());
-          return opened;
+    return openScenarioSession(selected, {
+      targets,
+      casesOf: (target, calls) =>
+        subscriberCounts.map((subscribers) => ({
+          target,
+          op: pubsubOp(subscribers),
+          run: (options) => runCase(calls, subscribers, options),
         })),
-    };
-    return {
-      async *cases() {
-        for (const target of selected) {
-          const { calls, close } = await targets[target](shared);
-          if (close) closers.push(close);
-          for (const subscribers of subscriberCounts) {
-            yield { target, op: pubsubOp(subscribers), run: (options) => runCase(calls, subscribers, options) };
-          }
-        }
+      // The proxy serves the namespaces of the selected proxy targets only (no nats-server for memstore alone).
+      proxyConfig: async (shared) => {
+        const chosen = selected.filter((target) => target in proxyTargets).map((target) => proxyTargets[target]);
+        const natsUrl = chosen.some((t) => t.needsNats) ? (await shared.server()).url : undefined;
+        return { namespaces: Object.fromEntries(chosen.map((t) => [t.namespace, { pubsub: t.pubsub(natsUrl) }])) };
       },
-      async close() {
-        // Reverse order: clients before the proxy, the proxy before the nats-server it talks to.
-        for (const close of closers.reverse()) {
-          try {
-            await close();
-          } catch (error) {
-            console.error(`bench: cleanup failed: ${error.message}`);
-          }
-        }
-      },
-    };
+      testServer: "startNatsServer",
+    });
   },
 };

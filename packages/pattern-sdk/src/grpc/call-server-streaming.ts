@@ -1,33 +1,21 @@
 // A minimal gRPC server-streaming client call over an existing HTTP/2 session: the proxy uses it
 // to serve subscriptions to Connect / gRPC-Web clients from a pattern process. Backpressure is
 // the HTTP/2 stream's own: messages are read only as fast as the caller iterates.
-import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { constants, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
-import type { CallUnaryOptions } from "./call-unary.js";
+import { constants, type IncomingHttpHeaders } from "node:http2";
+import { type CallArguments, grpcRequestHeaders, requestMessage } from "./call-request.js";
 import { encodeFrame, FrameReader } from "./grpc-frame.js";
 import { statusFromResponse } from "./status-from-response.js";
-import { formatGrpcTimeout } from "./grpc-timeout.js";
 
 /** Calls a server-streaming method; yields each response message; throws ConnectError on a non-OK status. */
 export async function* callServerStreaming<I extends DescMessage, O extends DescMessage>(
-  session: ClientHttp2Session,
-  path: string,
-  input: I,
-  output: O,
-  request: MessageInitShape<I>,
-  options: CallUnaryOptions = {},
+  ...[session, path, input, output, request, options = {}]: CallArguments<I, O>
 ): AsyncGenerator<MessageShape<O>> {
   if (session.closed || session.destroyed) throw new ConnectError("connection to the pattern is closed", Code.Unavailable);
-  const message = "$typeName" in request ? (request as MessageShape<I>) : create(input, request);
-  const headers: Record<string, string> = {
-    ":method": "POST",
-    ":path": path,
-    "content-type": "application/grpc",
-    te: "trailers",
-  };
-  if (options.timeoutMs !== undefined) headers["grpc-timeout"] = formatGrpcTimeout(options.timeoutMs);
-  const stream = session.request({ ...headers, ...options.headers });
+  const message = requestMessage(input, request);
+  // Here the extra headers come last, so they override even grpc-timeout.
+  const stream = session.request({ ...grpcRequestHeaders(path, options.timeoutMs), ...options.headers });
   let responseHeaders: IncomingHttpHeaders = {};
   let trailers: IncomingHttpHeaders | undefined;
   stream.on("response", (h) => {

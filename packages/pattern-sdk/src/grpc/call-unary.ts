@@ -1,10 +1,10 @@
 // A minimal gRPC unary client call over an existing HTTP/2 session: the proxy uses it to drive a
 // pattern's lifecycle and to reach a pattern from its Connect/gRPC-Web front door.
-import { fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape, create } from "@bufbuild/protobuf";
+import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
+import { type CallArguments, grpcRequestHeaders, requestMessage } from "./call-request.js";
 import { decodeSingleFrame, encodeFrame } from "./grpc-frame.js";
-import { formatGrpcTimeout } from "./grpc-timeout.js";
 import { statusFromResponse } from "./status-from-response.js";
 
 /** Options of one unary call. */
@@ -19,27 +19,15 @@ export interface CallUnaryOptions {
 
 /** Calls `path` on `session` with one request message; resolves with the response or throws ConnectError. */
 export function callUnary<I extends DescMessage, O extends DescMessage>(
-  session: ClientHttp2Session,
-  path: string,
-  input: I,
-  output: O,
-  request: MessageInitShape<I>,
-  options: CallUnaryOptions = {},
+  ...[session, path, input, output, request, options = {}]: CallArguments<I, O>
 ): Promise<MessageShape<O>> {
   return new Promise((resolve, reject) => {
     if (session.closed || session.destroyed) {
       reject(new ConnectError("connection to the pattern is closed", Code.Unavailable));
       return;
     }
-    const message = "$typeName" in request ? (request as MessageShape<I>) : create(input, request);
-    const headers: OutgoingHttpHeaders = {
-      ":method": "POST",
-      ":path": path,
-      "content-type": "application/grpc",
-      te: "trailers",
-      ...options.headers,
-    };
-    if (options.timeoutMs !== undefined) headers["grpc-timeout"] = formatGrpcTimeout(options.timeoutMs);
+    const message = requestMessage(input, request);
+    const headers = grpcRequestHeaders(path, options.timeoutMs, options.headers);
     let stream: ReturnType<ClientHttp2Session["request"]>;
     try {
       stream = session.request(headers);

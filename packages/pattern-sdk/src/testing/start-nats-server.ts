@@ -1,14 +1,12 @@
 // Test harness: a private nats-server with JetStream on a free port and its own temporary store
 // directory, which a test can kill (like a crash) and restart on the same port and store (so
 // JetStream data survives), and which is always killed at the end.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { findFreePort } from "./find-free-port.js";
+import { firstReplyStartsWith } from "./first-reply-starts-with.js";
 import { requireBinary } from "./require-binary.js";
+import { startTestServer, type TestServerControl } from "./start-test-server.js";
 
 /** A nats-server (with JetStream) owned by one test file. */
 export interface NatsServer {
@@ -30,86 +28,31 @@ export interface NatsServer {
 export async function startNatsServer(): Promise<NatsServer> {
   const binary = requireBinary("nats-server", "nats-server");
   const storeDir = mkdtempSync(join(tmpdir(), "prism-nats-"));
-  for (let attempt = 0; ; attempt++) {
-    const port = await findFreePort();
-    try {
-      let child = await launch(binary, port, storeDir);
-      const server: NatsServer = {
-        port,
-        url: `nats://127.0.0.1:${port}`,
-        storeDir,
-        kill: async () => {
-          await terminate(child, "SIGKILL");
-        },
-        restart: async () => {
-          await terminate(child, "SIGKILL");
-          child = await launch(binary, port, storeDir);
-        },
-        stop: async () => {
-          await terminate(child, "SIGTERM");
-          rmSync(storeDir, { recursive: true, force: true });
-        },
-      };
-      return server;
-    } catch (error) {
-      if (attempt >= 4) {
-        rmSync(storeDir, { recursive: true, force: true });
-        throw error;
-      }
-    }
+  let control: TestServerControl;
+  try {
+    control = await startTestServer((port) => ({
+      name: "nats-server",
+      binary,
+      args: ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir],
+      port,
+      ready: () => firstReplyStartsWith(port, "INFO "),
+      readiness: "send INFO",
+    }));
+  } catch (error) {
+    rmSync(storeDir, { recursive: true, force: true });
+    throw error;
   }
+  const { port, kill, restart, stop } = control;
+  return {
+    port,
+    url: `nats://127.0.0.1:${port}`,
+    storeDir,
+    kill,
+    restart,
+    stop: async () => {
+      await stop();
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
 }
 
-/** Every server started by this process, killed when the process exits whatever happens. */
-const running = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
-});
-
-async function launch(binary: string, port: number, storeDir: string): Promise<ChildProcess> {
-  const args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir];
-  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-  const output: string[] = [];
-  child.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  const deadline = Date.now() + 10_000;
-  for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
-    if (child.exitCode !== null) {
-      throw new Error(`nats-server on port ${port} exited with code ${child.exitCode}:\n${output.join("").slice(-2000)}`);
-    }
-    if (await sendsInfo(port)) return child;
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`nats-server on port ${port} did not send INFO within 10 s:\n${output.join("").slice(-2000)}`);
-    }
-    await sleep(delay);
-  }
-}
-
-/** Whether a server on `port` accepts a TCP connection and greets it with its INFO line. */
-function sendsInfo(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: "127.0.0.1" });
-    socket.setTimeout(500);
-    socket.once("data", (data) => {
-      socket.destroy();
-      resolve(data.toString().startsWith("INFO "));
-    });
-    socket.once("error", () => resolve(false));
-    socket.once("timeout", () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-  await gone;
-  clearTimeout(timer);
-}

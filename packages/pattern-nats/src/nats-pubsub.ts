@@ -1,5 +1,6 @@
 // The NATS PubSub backend: topic "a.b" is subject "<prefix>.a.b". Core NATS (at-most-once):
-// publish is fire-and-forget, groups are queue groups, slow subscribers drop. JetStream
+// publish is fire-and-forget, groups are queue groups, slow subscribers drop, and local subscribers
+// share one NATS subscription per (filter, group) (see core-fanout.ts). JetStream
 // (at-least-once): publish resolves once the stream stored the message, groups are durable pull
 // consumers, ungrouped subscribers get ephemeral ones, and messages are acked by id.
 import { randomUUID } from "node:crypto";
@@ -7,12 +8,13 @@ import { type JetStreamClient, type JetStreamManager, jetstreamManager } from "@
 import type {
   DeliveryGuarantee,
   HealthReport,
+  LocalSubscription,
   Logger,
   PubSubBackend,
   PubSubSubscription,
   SubscribeRequestOptions,
 } from "@prism/pattern-sdk";
-import { CoreSubscription } from "./core-subscription.js";
+import { CoreFanout } from "./core-fanout.js";
 import { ensureStream } from "./jetstream-stream.js";
 import { JetStreamSubscription } from "./jetstream-subscription.js";
 import { encodeHeaders } from "./message-headers.js";
@@ -31,10 +33,12 @@ export class NatsPubSub implements PubSubBackend {
   readonly stream: string;
   private readonly link: NatsLink;
   private jetstreamApi: { js: JetStreamClient; jsm: JetStreamManager } | undefined;
+  /** Core NATS subscriptions (unused with JetStream). */
+  private readonly core: CoreFanout;
+  /** Open JetStream subscriptions. */
   private readonly open = new Set<PubSubSubscription>();
   /** Closed JetStream subscriptions still handing back their unacked messages. */
   private readonly settling = new Set<Promise<void>>();
-  private dropped = 0;
 
   constructor(
     private readonly config: NatsConfig,
@@ -45,6 +49,7 @@ export class NatsPubSub implements PubSubBackend {
     this.prefix = resolveSubjectPrefix(config.subjectPrefix, namespace);
     this.stream = resolveStreamName(config.stream, namespace);
     this.link = new NatsLink(config, logger, `prism-pattern-nats ${namespace}`);
+    this.core = new CoreFanout({ prefix: this.prefix, subscriberBufferSize: config.subscriberBufferSize });
   }
 
   /** Connects; with JetStream also creates or updates the stream. Fails naming the URL when NATS is not there. */
@@ -72,6 +77,7 @@ export class NatsPubSub implements PubSubBackend {
 
   /** Closes every subscription (JetStream: unacked messages are nak'ed, within seconds) and the connection. */
   async stop(): Promise<void> {
+    this.core.closeAll();
     await Promise.all([...this.open].map((subscription) => subscription.close()));
     await Promise.all(this.settling);
     this.jetstreamApi = undefined;
@@ -98,9 +104,10 @@ export class NatsPubSub implements PubSubBackend {
   }
 
   async subscribe(options: SubscribeRequestOptions): Promise<PubSubSubscription> {
+    if (!this.config.jetstream) return this.subscribeCore(options);
     let subscription: PubSubSubscription;
     try {
-      subscription = this.config.jetstream ? await this.subscribeJetStream(options) : this.subscribeCore(options);
+      subscription = await this.subscribeJetStream(options);
     } catch (error) {
       throw unavailable(`subscribe to ${JSON.stringify(options.topic)}`, this.link.address, error);
     }
@@ -110,17 +117,26 @@ export class NatsPubSub implements PubSubBackend {
     return subscription;
   }
 
+  /**
+   * Open subscriptions. A closed JetStream group member counts until it has settled: until its
+   * last pull has ended on the server it can still receive (and then hands back) messages.
+   */
   subscriptionCount(): number {
-    return this.open.size;
+    return this.core.size + this.open.size + this.settling.size;
   }
 
-  /** Connection health plus server, state, round trip, open subscriptions, dropped messages and mode. */
+  /**
+   * Connection health plus server, state, round trip, open subscriptions, dropped messages, core NATS
+   * subscriptions serving them (one per distinct filter and group; 0 with JetStream) and mode.
+   */
   async health(): Promise<HealthReport> {
     const link = await this.link.health();
+    const core = this.core.stats();
     const details = {
       ...link.details,
-      subscriptions: this.open.size,
-      dropped: this.dropped,
+      subscriptions: this.subscriptionCount(),
+      dropped: core.dropped,
+      natsSubscriptions: core.natsSubscriptions,
       jetstream: this.config.jetstream,
     };
     return link.message === undefined ? { status: link.status, details } : { status: link.status, message: link.message, details };
@@ -132,20 +148,16 @@ export class NatsPubSub implements PubSubBackend {
     return this.jetstreamApi;
   }
 
-  private subscribeCore(options: SubscribeRequestOptions): CoreSubscription {
-    return new CoreSubscription(
-      {
-        nc: this.link.nc,
-        prefix: this.prefix,
-        bufferSize: this.config.subscriberBufferSize,
-        onDrop: () => {
-          this.dropped++;
-        },
-        onClose: (subscription) => this.open.delete(subscription),
-      },
-      options.topic,
-      options.group,
-    );
+  /** A local subscription on the shared NATS subscription of its (filter, group), ended when `options.signal` aborts. */
+  private subscribeCore(options: SubscribeRequestOptions): LocalSubscription {
+    let subscription: LocalSubscription;
+    try {
+      subscription = this.core.open(this.link.nc, options.topic, options.group);
+    } catch (error) {
+      throw unavailable(`subscribe to ${JSON.stringify(options.topic)}`, this.link.address, error);
+    }
+    subscription.bindSignal(options.signal);
+    return subscription;
   }
 
   private subscribeJetStream(options: SubscribeRequestOptions): Promise<JetStreamSubscription> {

@@ -40,6 +40,7 @@ describe("nats pattern across a nats-server restart", () => {
         expect(reader.texts()).toContain("after");
       });
       expect(nats.pubsub.subscriptionCount()).toBe(1);
+      expect((await nats.instance.health?.())?.details?.natsSubscriptions).toBe(1);
       const address = `127.0.0.1:${server.port}`;
       expect(nats.logs).toContainEqual(expect.objectContaining({ msg: "disconnected from NATS, reconnecting", server: address }));
       expect(nats.logs).toContainEqual(expect.objectContaining({ msg: "reconnected to NATS", server: address }));

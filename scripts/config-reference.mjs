@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 
 const root = new URL("..", import.meta.url);
 const load = (path) => import(new URL(path, root).href);
-const { bindingSchema, topLevelSchema } = await load("packages/proxy/dist/index.js");
+const { bindingSchema, corsSchema, topLevelSchema } = await load("packages/proxy/dist/index.js");
 const { keyValueLimitsSchema, pubSubLimitsSchema, expectation } = await load("packages/pattern-sdk/dist/index.js");
 const { memstorePattern } = await load("packages/pattern-memstore/dist/index.js");
 const { redisPattern } = await load("packages/pattern-redis/dist/index.js");
@@ -30,6 +30,10 @@ API (\`keyvalue\`, \`pubsub\`). A binding names a pattern and carries that patte
 ## Top level
 
 ${table(topLevelSchema)}
+
+## Browsers from other origins: \`cors\`
+
+${table(corsSchema, "cors.")}
 
 ## A binding: \`namespaces.<name>.<api>\`
 

@@ -12,6 +12,7 @@ import { InProcessPattern } from "./patterns/inprocess-pattern.js";
 import { PatternProcess } from "./patterns/pattern-process.js";
 import type { PatternRuntime } from "./patterns/pattern-runtime.js";
 import { createConnectFrontDoor } from "./server/connect-front-door.js";
+import { withCors } from "./server/cors.js";
 import { NamespaceRouter } from "./server/namespace-router.js";
 import { withHealthEndpoint } from "./server/health-endpoint.js";
 import { createProxyServer } from "./server/proxy-server.js";
@@ -61,7 +62,7 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
     throw error;
   }
 
-  const server = createProxyServer(router, withHealthEndpoint(router, createConnectFrontDoor(router)));
+  const server = createProxyServer(router, withCors(config.cors, withHealthEndpoint(router, createConnectFrontDoor(router))));
   const [host, port] = splitHostPort(config.listen);
   try {
     await new Promise<void>((resolve, reject) => {

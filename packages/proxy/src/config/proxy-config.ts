@@ -24,6 +24,14 @@ export const bindingSchema = {
   restartMaxDelayMs: field.integer("cap of the (jittered, doubling) restart delay", { default: 10_000, min: 1 }),
 } as const;
 
+/** Schema of `cors`: which browser origins may call the Connect / gRPC-Web front door. */
+export const corsSchema = {
+  allowOrigins: field.stringList('origins (scheme://host[:port]) browsers may call from; [] = no cross-origin access; "*" = any origin', {
+    default: [],
+  }),
+  maxAgeSeconds: field.integer("how long a browser may cache a preflight answer", { default: 7200, min: 0 }),
+} as const;
+
 /** Schema of the top level of prism.yaml, except `namespaces` (a map checked separately). */
 export const topLevelSchema = {
   listen: field.string("HOST:PORT the proxy serves gRPC, gRPC-Web and Connect on", {
@@ -31,8 +39,15 @@ export const topLevelSchema = {
     pattern: /^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/,
     patternHint: "of the form HOST:PORT",
   }),
+  cors: field.object(
+    'cross-origin access for browsers: `allowOrigins` (list of origins; default [] = none, "*" = any) and `maxAgeSeconds` (preflight cache time; default 7200)',
+    corsSchema,
+  ),
   namespaces: field.raw("namespace name → { keyvalue: binding, pubsub: binding }; absent = one default namespace on memstore", { default: undefined }),
 } as const;
+
+/** The validated `cors` block. */
+export type CorsConfig = ConfigOf<typeof corsSchema>;
 
 /** One API binding after validation. */
 export type BindingConfig = ConfigOf<typeof bindingSchema> & { isolation: "inprocess" | "process" };
@@ -51,9 +66,13 @@ export interface ProxyConfig {
   listen: string;
   /** Namespaces by name. */
   namespaces: Map<string, NamespaceConfig>;
+  /** Which browser origins may call the front door. */
+  cors: CorsConfig;
   /** The file it came from, when any. */
   file: string | undefined;
 }
+
+const originPattern = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/i;
 
 const namespacePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -73,6 +92,16 @@ export function loadProxyConfig(file: string): ProxyConfig {
 /** Validates already-parsed config data; `file` is named in errors. */
 export function parseProxyConfig(input: unknown, file: string | undefined): ProxyConfig {
   const top = parseConfig(topLevelSchema, input, { file });
+  top.cors.allowOrigins.forEach((origin, index) => {
+    if (origin !== "*" && origin !== "null" && !originPattern.test(origin)) {
+      throw new ConfigError({
+        file,
+        field: `cors.allowOrigins[${index}]`,
+        expected: '"*" or an origin of the form scheme://host[:port] (no path, no trailing slash)',
+        got: origin,
+      });
+    }
+  });
   const namespaces = new Map<string, NamespaceConfig>();
   const raw = top.namespaces ?? { default: { keyvalue: { backend: "memstore" }, pubsub: { backend: "memstore" } } };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
@@ -108,7 +137,7 @@ export function parseProxyConfig(input: unknown, file: string | undefined): Prox
     }
     namespaces.set(name, namespace);
   }
-  return { listen: top.listen, namespaces, file };
+  return { listen: top.listen, namespaces, cors: top.cors, file };
 }
 
 function parseBinding(input: unknown, file: string | undefined, path: string): BindingConfig {

@@ -46,6 +46,31 @@ describe("pattern process supervision", () => {
     }
   });
 
+  it("ends a subscription with UNAVAILABLE (retryable) when its pattern process dies mid-stream", async () => {
+    const proxy = await startProxyProcess({
+      config: { namespaces: { live: { pubsub: { backend: "memstore", isolation: "process" } } } },
+    });
+    try {
+      const client = createPrismClient({ url: proxy.url, namespace: "live" });
+      const subscription = client.pubsub.subscribe("ticks");
+      await subscription.ready;
+      const ended = (async () => {
+        for await (const _message of subscription) {
+          // keep reading until the stream ends
+        }
+      })().then(
+        () => "ended without an error",
+        (e: unknown) => e,
+      );
+      await client.pubsub.publish("ticks", "one");
+      process.kill(await patternPid(proxy, "live"), "SIGKILL");
+      const outcome = await ended;
+      expect(outcome).toBeInstanceOf(UnavailableError);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it("leaves no pattern process behind after SIGTERM, SIGINT or SIGKILL of the proxy", async () => {
     for (const signal of ["SIGTERM", "SIGINT", "SIGKILL"] as const) {
       const proxy = await startProxyProcess({ config: { namespaces: processNamespaces } });

@@ -1,8 +1,19 @@
-// Forwards one gRPC call to a pattern process over its HTTP/2 session without decoding it:
-// request body, response headers, body and trailers are piped through untouched.
+// Forwards one gRPC call to a pattern process over an HTTP/2 session without decoding it:
+// request body, response headers, body and trailers are piped through untouched. Every call ends
+// with a gRPC status: when the pattern's side ends without one (crash, reset, lost connection),
+// the caller gets UNAVAILABLE, which is retryable, never a bare stream reset.
 import { Code } from "@connectrpc/connect";
-import { parseGrpcTimeout, respondWithStatus } from "@prism/pattern-sdk/internal/grpc";
-import { constants, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import { respondWithStatus, statusTrailers, type GrpcStatus } from "@prism/pattern-sdk/internal/grpc";
+import {
+  constants,
+  type ClientHttp2Session,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type ServerHttp2Stream,
+} from "node:http2";
+
+/** Called once when the forwarded call has ended, either way. */
+export type ForwardDone = () => void;
 
 /** Pipes the call on `stream` to `session`; `describe` names the pattern in errors. */
 export function forwardGrpcCall(
@@ -10,6 +21,7 @@ export function forwardGrpcCall(
   headers: IncomingHttpHeaders,
   session: ClientHttp2Session,
   describe: string,
+  done?: ForwardDone,
 ): void {
   const upstreamHeaders: OutgoingHttpHeaders = {
     ":method": "POST",
@@ -24,43 +36,43 @@ export function forwardGrpcCall(
     upstream = session.request(upstreamHeaders);
   } catch (error) {
     respondWithStatus(stream, { code: Code.Unavailable, message: `${describe} is unreachable: ${(error as Error).message}` });
+    done?.();
     return;
   }
   stream.on("error", () => {});
   let trailers: OutgoingHttpHeaders | undefined;
   let trailersWanted = false;
-  const timeoutMs = parseGrpcTimeout(timeout);
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          respondWithStatus(stream, { code: Code.DeadlineExceeded, message: `deadline of ${timeoutMs} ms exceeded` });
-          if (!stream.closed) stream.close();
-          upstream.close(constants.NGHTTP2_CANCEL);
-        }, timeoutMs + 50);
+  let answeredTrailersOnly = false;
 
-  upstream.on("response", (responseHeaders, flags) => {
-    if (stream.destroyed || stream.closed || stream.headersSent) return;
-    const out: OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(responseHeaders)) {
-      if (name !== ":status" && name.startsWith(":")) continue;
-      out[name] = value;
-    }
-    const endStream = (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0;
-    if (endStream) {
-      stream.respond(out, { endStream: true });
+  /** Ends a response whose headers went out with `status`, unless the pattern's own status is known. */
+  const endWith = (status: GrpcStatus) => {
+    if (answeredTrailersOnly || stream.closed || stream.destroyed) return;
+    if (!stream.headersSent) {
+      respondWithStatus(stream, status);
       return;
     }
-    stream.respond(out, { waitForTrailers: true });
+    if (trailers) return; // the pattern's status is on its way
+    trailers = statusTrailers(status);
+    if (trailersWanted) stream.sendTrailers(trailers);
+    else stream.end();
+  };
+
+  upstream.on("response", (responseHeaders, flags) => {
+    if (stream.closed || stream.destroyed || stream.headersSent) return;
+    if ((flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
+      answeredTrailersOnly = true;
+      stream.respond(responseHeaders, { endStream: true }); // trailers-only: the status is in these headers
+      return;
+    }
+    stream.respond(responseHeaders, { waitForTrailers: true });
     stream.once("wantTrailers", () => {
       trailersWanted = true;
       if (trailers) stream.sendTrailers(trailers);
     });
   });
   upstream.on("trailers", (received) => {
-    const copy: OutgoingHttpHeaders = { ...received };
-    trailers = copy;
-    if (trailersWanted && !stream.closed) stream.sendTrailers(copy);
+    trailers = received;
+    if (trailersWanted && !stream.closed) stream.sendTrailers(received);
   });
   upstream.on("data", (chunk: Buffer) => {
     if (!stream.write(chunk)) {
@@ -69,25 +81,30 @@ export function forwardGrpcCall(
     }
   });
   upstream.on("end", () => {
-    if (stream.headersSent && !stream.closed) stream.end();
+    if (trailers) {
+      if (stream.headersSent && !stream.closed) stream.end();
+      return;
+    }
+    endWith({ code: Code.Unavailable, message: `${describe} ended the call without a status` });
   });
   upstream.on("error", (error) => {
-    if (!stream.headersSent) {
-      respondWithStatus(stream, { code: Code.Unavailable, message: `${describe} failed the call: ${error.message}` });
-    } else if (!stream.closed) {
-      stream.close(constants.NGHTTP2_INTERNAL_ERROR);
-    }
+    endWith({ code: Code.Unavailable, message: `${describe} failed the call: ${error.message}` });
   });
   upstream.on("close", () => {
-    if (timer) clearTimeout(timer);
-    if (!stream.headersSent) {
-      respondWithStatus(stream, { code: Code.Unavailable, message: `${describe} closed the call without answering` });
-    } else if (!trailers && !stream.closed && upstream.rstCode !== constants.NGHTTP2_NO_ERROR) {
-      stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+    endWith({
+      code: Code.Unavailable,
+      message: `${describe} closed the call without a status (HTTP/2 code ${upstream.rstCode})`,
+    });
+    done?.();
+  });
+  stream.on("data", (chunk: Buffer) => {
+    if (!upstream.write(chunk)) {
+      stream.pause();
+      upstream.once("drain", () => stream.resume());
     }
   });
+  stream.on("end", () => upstream.end());
   stream.on("close", () => {
     if (!upstream.closed) upstream.close(constants.NGHTTP2_CANCEL);
   });
-  stream.pipe(upstream);
 }

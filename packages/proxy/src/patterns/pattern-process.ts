@@ -192,7 +192,9 @@ export class PatternProcess implements PatternRuntime {
     const [program, ...args] = command as [string, ...string[]];
     const argv = [...args, "--socket", socketPath, "--managed", "--watch-parent"];
     logger.info(`starting pattern ${this.description}: ${[program, ...argv].join(" ")}`);
-    const child = spawn(program, argv, { stdio: ["pipe", "pipe", "pipe"], env: process.env });
+    // Its own process group: a Ctrl-C or a group-wide SIGTERM reaches the proxy only, which then
+    // drains and stops patterns in order. If the proxy dies, --watch-parent ends the child.
+    const child = spawn(program, argv, { stdio: ["pipe", "pipe", "pipe"], env: process.env, detached: true });
     this.child = child;
     let exited: string | undefined;
     let spawnError: Error | undefined;
@@ -322,6 +324,7 @@ export class PatternProcess implements PatternRuntime {
       if (this.state !== "restarting") return;
       this.state = "ready";
       this.restarts++;
+      this.lastExit = "";
       this.options.logger.info(`pattern ${this.description} restarted`, { pid: this.pid, restarts: this.restarts });
     } catch (error) {
       if (this.state !== "restarting") return;

@@ -18,20 +18,21 @@ export type RouteResult =
 
 /** Namespace → API → runtime. */
 export class NamespaceRouter {
-  private readonly namespaces = new Map<string, Map<ApiName, PatternRuntime>>();
+  private readonly namespaces = new Map<string, Map<ApiName, { ok: true; runtime: PatternRuntime }>>();
   private readonly serviceByPath = new Map<string, ApiName>();
 
   /** Registers the runtime serving `api` of `namespace`. */
   add(namespace: string, api: ApiName, runtime: PatternRuntime): void {
-    const apis = this.namespaces.get(namespace) ?? new Map<ApiName, PatternRuntime>();
+    const apis = this.namespaces.get(namespace) ?? new Map<ApiName, { ok: true; runtime: PatternRuntime }>();
     this.namespaces.set(namespace, apis);
-    apis.set(api, runtime);
+    apis.set(api, { ok: true, runtime }); // the route result, built once
+
   }
 
   /** Every registered runtime with its namespace and API. */
   *entries(): Iterable<{ namespace: string; api: ApiName; runtime: PatternRuntime }> {
     for (const [namespace, apis] of this.namespaces) {
-      for (const [api, runtime] of apis) yield { namespace, api, runtime };
+      for (const [api, route] of apis) yield { namespace, api, runtime: route.runtime };
     }
   }
 
@@ -43,13 +44,13 @@ export class NamespaceRouter {
       return {
         ok: false,
         code: Code.NotFound,
-        message: `namespace ${JSON.stringify(name)} is not configured on this proxy (configured: ${[...this.namespaces.keys()].join(", ")})`,
+        message: `namespace ${JSON.stringify(name)} is not configured on this proxy`,
         metadata: { [errorReasonHeader]: "namespace-not-found" },
       };
     }
     const api = this.apiOf(path);
-    const runtime = api && apis.get(api);
-    if (!runtime) {
+    const route = api && apis.get(api);
+    if (!route) {
       return {
         ok: false,
         code: Code.Unimplemented,
@@ -58,7 +59,7 @@ export class NamespaceRouter {
           : `unknown method ${path}`,
       };
     }
-    return { ok: true, runtime };
+    return route;
   }
 
   /** Like route, but throws the ConnectError (for the Connect front door). */

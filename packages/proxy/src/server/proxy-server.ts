@@ -26,12 +26,26 @@ export interface ProxyServer {
 
 const http2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
+/** A new connection must say which protocol it speaks within this time. */
+const firstBytesTimeoutMs = 10_000;
+/** An HTTP/1.1 connection idle (or stuck mid-request) for this long is closed. */
+const http1IdleTimeoutMs = 120_000;
+
 /** Creates (not yet listening) the proxy's server. */
 export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorHandler): ProxyServer {
   const h2 = createHttp2Server({ settings: { maxConcurrentStreams: 10_000 } });
-  const h1 = createHttp1Server(frontDoor);
+  const h1 = createHttp1Server({ headersTimeout: 30_000, requestTimeout: 0 }, frontDoor);
+  // h1 never listens itself (connections come from the sniffer), so Node's own connection
+  // tracking is off: idle timeouts and idle-at-shutdown are handled here.
+  h1.timeout = http1IdleTimeoutMs;
+  const busyHttp1 = new Set<Socket>();
+  h1.on("request", (request, response) => {
+    busyHttp1.add(request.socket);
+    response.once("close", () => busyHttp1.delete(request.socket));
+  });
   const sessions = new Set<ServerHttp2Session>();
   const sockets = new Set<Socket>();
+  const isHttp2 = new WeakSet<Socket>();
 
   h2.on("session", (session) => {
     sessions.add(session);
@@ -53,7 +67,10 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.on("error", () => {});
-    sniff(socket, (isHttp2) => (isHttp2 ? h2 : h1).emit("connection", socket));
+    sniff(socket, (http2) => {
+      if (http2) isHttp2.add(socket);
+      (http2 ? h2 : h1).emit("connection", socket);
+    });
   });
 
   return {
@@ -62,7 +79,9 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
       return new Promise<void>((resolve) => {
         tcp.close(() => resolve());
         for (const session of sessions) session.close();
-        h1.closeIdleConnections();
+        for (const socket of sockets) {
+          if (!busyHttp1.has(socket) && !isHttp2.has(socket)) socket.destroy();
+        }
         setTimeout(() => {
           for (const socket of sockets) socket.destroy();
         }, graceMs).unref();
@@ -84,6 +103,7 @@ function serveGrpc(router: NamespaceRouter, stream: ServerHttp2Stream, headers: 
 /** Reads the first bytes and tells whether the client speaks HTTP/2 (prior knowledge). */
 function sniff(socket: Socket, decide: (isHttp2: boolean) => void): void {
   let seen: Buffer = Buffer.alloc(0);
+  socket.setTimeout(firstBytesTimeoutMs, () => socket.destroy());
   const onReadable = () => {
     const chunk: Buffer | null = socket.read();
     if (chunk === null) return;
@@ -92,6 +112,7 @@ function sniff(socket: Socket, decide: (isHttp2: boolean) => void): void {
     const matches = seen.subarray(0, n).equals(http2Preface.subarray(0, n));
     if (matches && n < 4) return; // too little to tell yet
     socket.off("readable", onReadable);
+    socket.setTimeout(0);
     socket.unshift(seen);
     decide(matches);
   };

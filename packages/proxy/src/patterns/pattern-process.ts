@@ -30,6 +30,7 @@ import { forwardGrpcCall } from "../server/forward-grpc-call.js";
 import type { InvokeOptions, PatternRuntime } from "./pattern-runtime.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { restartDelayMs } from "./restart-backoff.js";
+import { SessionPool, type SessionLease } from "./session-pool.js";
 
 /** Options of a supervised pattern process. */
 export interface PatternProcessOptions {
@@ -86,6 +87,7 @@ export class PatternProcess implements PatternRuntime {
   private restartAttempt = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly monitor: HealthMonitor;
+  private pool: SessionPool | undefined;
   private startedAt = 0;
   private lastExit = "";
   /** Restarts performed since the proxy started (for tests and health details). */
@@ -119,43 +121,61 @@ export class PatternProcess implements PatternRuntime {
       return { status: "UNHEALTHY", message: `pattern process is ${this.state}${this.lastExit ? ` (${this.lastExit})` : ""}` };
     }
     const last = this.monitor.last;
-    return { ...last, details: { ...last.details, pid: this.pid ?? 0, restarts: this.restarts } };
+    const proxied = { pid: this.pid ?? 0, restarts: this.restarts, callsInFlight: this.pool?.activeCalls ?? 0 };
+    return { ...last, details: { ...last.details, ...proxied } };
   }
 
   /** Pipes the call to the pattern, or answers UNAVAILABLE while it is down. */
   serveGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
-    const session = this.session;
-    if (this.state !== "ready" || !session || session.closed || session.destroyed) {
-      respondWithStatus(stream, { code: Code.Unavailable, message: this.unavailableMessage() });
+    const lease = this.lease();
+    if (lease instanceof ConnectError) {
+      respondWithStatus(stream, { code: lease.code, message: lease.rawMessage });
       return;
     }
-    forwardGrpcCall(stream, headers, session, this.description);
+    forwardGrpcCall(stream, headers, lease.session, this.description, lease.release);
+  }
+
+  /** A session for one data-plane call, or the error to answer with. */
+  private lease(): SessionLease | ConnectError {
+    const lease = this.state === "ready" && this.pool ? this.pool.acquire() : "connecting";
+    if (lease === "at-capacity") {
+      return new ConnectError(
+        `pattern ${this.description} has ${this.pool?.activeCalls} calls in flight, its limit; retry shortly`,
+        Code.ResourceExhausted,
+      );
+    }
+    if (lease === "connecting") return new ConnectError(this.unavailableMessage(), Code.Unavailable);
+    return lease;
   }
 
   /** Calls a unary method of the pattern with a decoded request. */
-  invokeUnary(path: string, request: Message, options: InvokeOptions): Promise<Message> {
-    const session = this.session;
-    if (this.state !== "ready" || !session || session.closed) {
-      return Promise.reject(new ConnectError(this.unavailableMessage(), Code.Unavailable));
-    }
+  async invokeUnary(path: string, request: Message, options: InvokeOptions): Promise<Message> {
+    const lease = this.lease();
+    if (lease instanceof ConnectError) throw lease;
     const method = findMethod(path, request);
-    return callUnary(session, path, method.input, method.output, request as never, {
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-    });
+    try {
+      return await callUnary(lease.session, path, method.input, method.output, request as never, {
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+      });
+    } finally {
+      lease.release();
+    }
   }
 
   /** Streams a server-streaming method of the pattern with a decoded request. */
-  invokeServerStreaming(path: string, request: Message, options: InvokeOptions): AsyncIterable<Message> {
-    const session = this.session;
-    if (this.state !== "ready" || !session || session.closed) {
-      throw new ConnectError(this.unavailableMessage(), Code.Unavailable);
-    }
+  async *invokeServerStreaming(path: string, request: Message, options: InvokeOptions): AsyncIterable<Message> {
+    const lease = this.lease();
+    if (lease instanceof ConnectError) throw lease;
     const method = findMethod(path, request);
-    return callServerStreaming(session, path, method.input, method.output, request as never, {
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-    });
+    try {
+      yield* callServerStreaming(lease.session, path, method.input, method.output, request as never, {
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+      });
+    } finally {
+      lease.release();
+    }
   }
 
   /** Drain → Stop → SIGTERM → SIGKILL; resolves when the process is gone. */
@@ -223,11 +243,7 @@ export class PatternProcess implements PatternRuntime {
       await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
       delay = Math.min(delay * 2, 500);
     }
-    this.session = session;
-    session.on("error", () => {});
-    session.once("close", () => {
-      if (this.session === session) this.session = undefined;
-    });
+    this.adoptControlSession(session);
     try {
       const init = await callUnary(
         session,
@@ -254,6 +270,16 @@ export class PatternProcess implements PatternRuntime {
       const where = this.options.location.file ? `${this.options.location.file}: ` : "";
       throw this.startError(`Initialize/Start failed: ${message.replace(/^config\b/, `${where}${this.options.location.path}`)}`);
     }
+    this.pool?.close();
+    const pool = new SessionPool({
+      connect: () => tryConnect(socketPath),
+      maxSessions: 8,
+      streamsPerSession: 4000,
+      logger,
+      describe: () => this.description,
+    });
+    this.pool = pool;
+    if (!(await pool.open())) throw this.startError(`its socket ${socketPath} stopped answering after Start`);
     this.monitor.start();
   }
 
@@ -338,8 +364,17 @@ export class PatternProcess implements PatternRuntime {
   }
 
   private async checkHealth(): Promise<HealthReport> {
-    const session = this.session;
-    if (!session || session.closed) return { status: "UNHEALTHY", message: "no connection to the pattern process" };
+    let session = this.session;
+    if (!session || session.closed || session.destroyed) {
+      // The control connection was lost while the process lives: open a new one.
+      session = await tryConnect(this.options.socketPath);
+      if (!session) return { status: "UNHEALTHY", message: "the pattern process does not answer on its socket" };
+      if (this.state !== "ready") {
+        session.destroy();
+        return { status: "UNHEALTHY", message: `pattern process is ${this.state}` };
+      }
+      this.adoptControlSession(session);
+    }
     const response = await callUnary(session, "/prism.pattern.v1.PatternLifecycleService/HealthCheck", HealthCheckRequestSchema, HealthCheckResponseSchema, {}, {
       timeoutMs: Math.min(2000, this.options.healthIntervalMs),
     });
@@ -347,7 +382,18 @@ export class PatternProcess implements PatternRuntime {
     return { status, message: response.message, details: response.details };
   }
 
+  /** Uses `session` for lifecycle calls and health checks. */
+  private adoptControlSession(session: ClientHttp2Session): void {
+    this.session = session;
+    session.on("error", () => {});
+    session.once("close", () => {
+      if (this.session === session) this.session = undefined;
+    });
+  }
+
   private closeSession(): void {
+    this.pool?.close();
+    this.pool = undefined;
     const session = this.session;
     this.session = undefined;
     if (session && !session.destroyed) session.destroy();

@@ -107,11 +107,17 @@ async function startServing(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      const pending = await host.drain();
-      if (pending > 0) logger.warn(`stopping with ${pending} call(s) still in flight`);
-      await host.stop();
-      await grpc.close();
-      if (values.socket) rmSync(values.socket, { force: true });
+      try {
+        const pending = await host.drain();
+        if (pending > 0) logger.warn(`stopping with ${pending} call(s) still in flight`);
+        await host.stop();
+      } catch (error) {
+        logger.error(`pattern ${definition.name} failed to stop cleanly: ${(error as Error).message}`, { error });
+        throw error;
+      } finally {
+        await grpc.close();
+        if (values.socket) rmSync(values.socket, { force: true });
+      }
       logger.info(`pattern ${definition.name} stopped`);
     })();
     return closing;
@@ -120,7 +126,10 @@ async function startServing(
   if (manageProcess) {
     const exit = (reason: string) => {
       logger.info(`shutting down: ${reason}`);
-      void close().finally(() => process.exit(0));
+      close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     };
     process.once("SIGTERM", () => exit("SIGTERM"));
     process.once("SIGINT", () => exit("SIGINT"));

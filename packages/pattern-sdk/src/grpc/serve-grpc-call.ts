@@ -6,6 +6,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { decodeSingleFrame, encodeFrame } from "./grpc-frame.js";
 import type { GrpcMethod } from "./grpc-method-table.js";
+import type { CallContext } from "./service-handlers.js";
 import { statusFromError, statusTrailers, type GrpcStatus } from "./grpc-status.js";
 import { parseGrpcTimeout } from "./grpc-timeout.js";
 
@@ -45,7 +46,9 @@ export function serveGrpcCall(stream: ServerHttp2Stream, headers: IncomingHttpHe
     });
     stream.once("end", () => {
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-      void runCall(stream, headers, method, body).finally(resolve);
+      runCall(stream, headers, method, body)
+        .catch((error: unknown) => respondWithStatus(stream, statusFromError(error)))
+        .finally(resolve);
     });
     stream.once("close", resolve);
   });
@@ -73,8 +76,8 @@ async function runCall(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, 
     });
     return;
   }
-  const controller = new AbortController();
-  const onClose = () => controller.abort(new ConnectError("caller went away", Code.Canceled));
+  const call = new CallCancellation();
+  const onClose = () => call.abort(new ConnectError("caller went away", Code.Canceled));
   stream.once("close", onClose);
   const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"]);
   const timer =
@@ -82,14 +85,15 @@ async function runCall(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, 
       ? undefined
       : setTimeout(() => {
           const error = new ConnectError(`deadline of ${timeoutMs} ms exceeded`, Code.DeadlineExceeded);
-          controller.abort(error);
-          respondWithStatus(stream, statusFromError(error));
+          call.abort(error);
+          // A stream that already answered ends with this status in its trailers (runServerStreaming).
+          if (!stream.headersSent) respondWithStatus(stream, statusFromError(error));
         }, timeoutMs);
   try {
     if (method.kind === "unary") {
-      await runUnary(stream, method, request, controller.signal);
+      await runUnary(stream, method, request, call);
     } else {
-      await runServerStreaming(stream, method, request, controller.signal);
+      await runServerStreaming(stream, method, request, call);
     }
   } finally {
     if (timer) clearTimeout(timer);
@@ -97,10 +101,42 @@ async function runCall(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, 
   }
 }
 
-async function runUnary(stream: ServerHttp2Stream, method: GrpcMethod, request: Message, signal: AbortSignal): Promise<void> {
+/**
+ * The call context's abort signal, made only when a handler asks for it: unary KeyValue handlers
+ * never do, and an AbortController per call is measurable on the hot path.
+ */
+class CallCancellation implements CallContext {
+  private controller: AbortController | undefined;
+  private reason: unknown;
+  /** Whether the call was aborted (caller gone or deadline passed). */
+  aborted = false;
+
+  /** Aborts the call with `reason`. */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+
+  /** Why the call was aborted. */
+  get abortReason(): unknown {
+    return this.reason;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+}
+
+async function runUnary(stream: ServerHttp2Stream, method: GrpcMethod, request: Message, call: CallCancellation): Promise<void> {
   let payload: Buffer;
   try {
-    const response = await (method.handler(request, { signal }) as Promise<object>);
+    const response = await (method.handler(request, call) as Promise<object>);
     payload = encodeFrame(toBinary(method.output, asMessage(method.output, response)));
   } catch (error) {
     respondWithStatus(stream, statusFromError(error));
@@ -116,12 +152,12 @@ async function runServerStreaming(
   stream: ServerHttp2Stream,
   method: GrpcMethod,
   request: Message,
-  signal: AbortSignal,
+  call: CallCancellation,
 ): Promise<void> {
   let trailers: OutgoingHttpHeaders = okTrailers;
   let started = false;
   try {
-    const responses = method.handler(request, { signal }) as AsyncIterable<object>;
+    const responses = method.handler(request, call) as AsyncIterable<object>;
     for await (const response of responses) {
       if (stream.destroyed || stream.closed) break;
       if (!started) {
@@ -134,14 +170,18 @@ async function runServerStreaming(
       }
     }
   } catch (error) {
-    if (!started) {
+    if (!stream.headersSent) {
       respondWithStatus(stream, statusFromError(error));
       return;
     }
     trailers = statusTrailers(statusFromError(error));
   }
+  // A deadline that passed mid-stream ends it with DEADLINE_EXCEEDED, not OK.
+  if (call.aborted && call.abortReason instanceof ConnectError && call.abortReason.code === Code.DeadlineExceeded) {
+    trailers = statusTrailers(statusFromError(call.abortReason));
+  }
   if (stream.destroyed || stream.closed) return;
-  if (!started) {
+  if (!stream.headersSent) {
     stream.respond(responseHeaders, { waitForTrailers: true });
     stream.once("wantTrailers", () => stream.sendTrailers(trailers));
   }

@@ -340,3 +340,38 @@ describe("PatternHost lifecycle handlers", () => {
     expect(paths).toContain("/prism.pattern.v1.PatternLifecycleService/HealthCheck");
   });
 });
+
+describe("PatternHost stopped while starting", () => {
+  it("does not end up serving, and stops the instance after its start finished", async () => {
+    const events: string[] = [];
+    let finishStart: () => void = () => {};
+    const definition = definePattern({
+      name: "slow-start",
+      version: "0.0.1",
+      config: {},
+      create: () => ({
+        keyvalue: { set() {}, get: () => undefined, delete: () => false, exists: () => false, scan: () => ({ items: [], nextCursor: "" }) },
+        start: () =>
+          new Promise<void>((resolve) => {
+            finishStart = () => {
+              events.push("started");
+              resolve();
+            };
+          }),
+        stop: () => {
+          events.push("stopped");
+        },
+      }),
+    });
+    const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
+    const host = new PatternHost(definition, { logger: silent });
+    await host.initialize("ns", {});
+    const starting = host.start();
+    const stopping = host.stop();
+    finishStart();
+    await expect(starting).rejects.toMatchObject({ code: Code.FailedPrecondition });
+    await stopping;
+    expect(events).toEqual(["started", "stopped"]);
+    expect((await host.health()).status).toBe("UNHEALTHY");
+  });
+});

@@ -32,11 +32,12 @@ export interface PatternHostOptions {
   drainTimeoutMs?: number;
 }
 
-type HostState = "created" | "initialized" | "serving" | "draining" | "stopped";
+type HostState = "created" | "initialized" | "starting" | "serving" | "draining" | "stopped";
 
 /** Runs one instance of a pattern definition. */
 export class PatternHost {
   private state: HostState = "created";
+  private starting: Promise<void> | undefined;
   private instance: PatternInstance | undefined;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -94,7 +95,17 @@ export class PatternHost {
     if (this.state !== "initialized") {
       throw new ConnectError(`cannot start in state ${this.state}; call Initialize first`, Code.FailedPrecondition);
     }
-    await this.instance?.start?.();
+    this.state = "starting";
+    this.starting = Promise.resolve(this.instance?.start?.());
+    try {
+      await this.starting;
+    } finally {
+      this.starting = undefined;
+    }
+    if (this.state !== "starting") {
+      // Stopped while starting: what start() opened is released by the stop that is under way.
+      throw new ConnectError(`pattern was ${this.state} while starting`, Code.FailedPrecondition);
+    }
     this.state = "serving";
   }
 
@@ -117,6 +128,8 @@ export class PatternHost {
   async stop(): Promise<void> {
     if (this.state === "stopped") return;
     this.state = "stopped";
+    // A start in progress finishes first, so stop() releases whatever it opened.
+    await this.starting?.catch(() => {});
     await this.instance?.stop?.();
   }
 

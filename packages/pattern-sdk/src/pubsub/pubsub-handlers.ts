@@ -68,6 +68,14 @@ export function createPubSubHandlers(backend: PubSubBackend, limits: PubSubLimit
       try {
         yield { event: { case: "subscribed", value: { subscriptionId: subscription.id, guarantee } } };
         for await (const message of subscription) yield responseOf(message);
+        if (!context.signal.aborted) {
+          // The backend ended it (pattern stopping, backend subscription lost): tell the subscriber
+          // to subscribe again instead of letting the stream look like a normal end.
+          throw new ConnectError(
+            `subscription to ${JSON.stringify(request.topic)} ended: the pattern is stopping or lost its backend; subscribe again`,
+            Code.Unavailable,
+          );
+        }
       } finally {
         context.signal.removeEventListener("abort", onAbort);
         open.delete(subscription.id);

@@ -71,7 +71,7 @@ describe("MemStoreKeyValue values", () => {
     expect(store.stats()).toMatchObject({ keys: 0, bytes: 0 });
   });
 
-  it("stores copies: mutating the written buffer, its backing buffer or a read value changes nothing", () => {
+  it("stores copies: mutating the written buffer, its backing buffer or a scanned value changes nothing", () => {
     const { store } = makeStore();
     const network = bytes("xxhelloxx");
     const view = network.subarray(2, 7);
@@ -80,11 +80,20 @@ describe("MemStoreKeyValue values", () => {
     const read = store.get("k")!;
     expect(text(read)).toBe("hello");
     expect(read.byteLength).toBe(5);
-    read.fill(0);
-    expect(text(store.get("k"))).toBe("hello");
     const [scanned] = store.scan({ prefix: "", cursor: "", limit: 10, includeValues: true }).items;
     scanned!.value.fill(0);
     expect(text(store.get("k"))).toBe("hello");
+  });
+
+  it("get returns the stored value itself, not a copy per read", async () => {
+    const { store } = makeStore();
+    store.set("k", bytes("hello"), 0);
+    const first = store.get("k");
+    expect(store.get("k")).toBe(first);
+    expect((await store.getMany(["k"]))[0]).toBe(first);
+    store.set("k", bytes("hello"), 0);
+    expect(store.get("k")).not.toBe(first);
+    expect(text(first)).toBe("hello");
   });
 
   it("counts key bytes as UTF-8", () => {
@@ -137,6 +146,40 @@ describe("MemStoreKeyValue TTL", () => {
     expect(store.sweepExpired()).toBe(10);
     expect(store.stats()).toMatchObject({ keys: 1, bytes: 4 + 5, expired: 10 });
     expect(store.sweepExpired()).toBe(0);
+  });
+
+  it("sweepExpired removes only keys due by now, ignoring superseded expiries of rewritten or deleted keys", () => {
+    const { store, clock } = makeStore();
+    store.set("rewritten", bytes("v"), 10);
+    store.set("rewritten", bytes("v"), 1000);
+    store.set("cleared", bytes("v"), 10);
+    store.set("cleared", bytes("v"), 0);
+    store.set("deleted", bytes("v"), 10);
+    store.delete("deleted");
+    store.set("deleted", bytes("v"), 1000);
+    store.set("due", bytes("v"), 10);
+    clock.now += 10;
+    expect(store.sweepExpired()).toBe(1);
+    expect(["rewritten", "cleared", "deleted", "due"].map((k) => store.exists(k))).toEqual([true, true, true, false]);
+    clock.now += 990;
+    expect(store.sweepExpired()).toBe(2);
+    expect(store.stats()).toMatchObject({ keys: 1, expired: 3 });
+  });
+
+  it("keeps expiring correctly while one key is rewritten with a TTL many times", () => {
+    const { store, clock } = makeStore();
+    for (let i = 0; i < 10_000; i++) {
+      store.set("hot", bytes("v"), 1000);
+      store.set(`k${i % 10}`, bytes("v"), 500);
+      clock.now += 1;
+    }
+    expect(store.stats().keys).toBe(11);
+    clock.now += 499;
+    expect(store.sweepExpired()).toBe(10);
+    expect(store.exists("hot")).toBe(true);
+    clock.now += 500;
+    expect(store.sweepExpired()).toBe(1);
+    expect(store.stats()).toMatchObject({ keys: 0, bytes: 0 });
   });
 
   it("an overwrite resets or clears the TTL", () => {
@@ -204,6 +247,48 @@ describe("MemStoreKeyValue capacity", () => {
     store.set("c", bytes("3"), 0);
     expect(store.stats()).toMatchObject({ keys: 2, evictions: 0, expired: 1 });
     expect(store.exists("b")).toBe(true);
+  });
+
+  it("with lru removes every expired key before evicting a live one", () => {
+    const { store, clock } = makeStore({ capacity: 3 });
+    store.set("live", bytes("1"), 0); // least recently used
+    store.set("tmp1", bytes("2"), 10);
+    store.set("tmp2", bytes("3"), 10);
+    clock.now += 100;
+    store.set("new", bytes("4"), 0);
+    expect(store.exists("live")).toBe(true);
+    expect(store.stats()).toMatchObject({ keys: 2, evictions: 0, expired: 2 });
+  });
+
+  it("with lru and maxMemoryBytes removes expired keys before evicting live ones", () => {
+    const { store, clock } = makeStore({ maxMemoryBytes: 30 });
+    store.set("k1", new Uint8Array(8), 0); // 10 bytes each
+    store.set("k2", new Uint8Array(8), 5);
+    store.set("k3", new Uint8Array(8), 5);
+    clock.now += 5;
+    store.set("k4", new Uint8Array(18), 0);
+    expect(store.exists("k1")).toBe(true);
+    expect(store.stats()).toMatchObject({ keys: 2, bytes: 30, evictions: 0, expired: 2 });
+  });
+
+  it("a write that needs room judges expiry at its own start, even when the clock moves on meanwhile", () => {
+    for (const eviction of ["lru", "none"] as const) {
+      // Every clock reading is 1 ms later than the one before.
+      let now = 0;
+      const store = new MemStoreKeyValue({ capacity: 0, eviction, maxMemoryBytes: 10, sweepIntervalMs: 0, now: () => now++ });
+      stores.push(store);
+      store.set("a", bytes("1"), 3); // read at 0: 2 bytes, expires at 3
+      store.set("b", bytes("2222"), 0); // read at 1: 5 bytes
+      // Read at 2, when "a" is live: 6 bytes replace 2, so 11 > 10 and room is needed.
+      const overwrite = () => store.set("a", bytes("11111"), 0);
+      if (eviction === "lru") {
+        overwrite();
+        expect(store.stats()).toMatchObject({ keys: 1, bytes: 6, evictions: 1, expired: 0 });
+      } else {
+        expectCode(overwrite, Code.ResourceExhausted);
+        expect(store.stats()).toMatchObject({ keys: 2, bytes: 7 });
+      }
+    }
   });
 
   it("with none an expired key does not hold a slot", () => {

@@ -1,6 +1,7 @@
 // MemStoreKeyValue: the in-memory KeyValue backend. TTL (checked on every access, reclaimed by a
-// periodic sweeper), a key-count and byte capacity with LRU eviction, and a literal prefix scan
-// over a sorted key index whose cursor (the last key returned) stays correct under concurrent writes.
+// periodic sweeper and before any eviction, via a heap ordered by expiry), a key-count and byte
+// capacity with LRU eviction, and a literal prefix scan over a sorted key index (SortedKeySet, O(log n)
+// updates) whose cursor (the last key returned) stays correct under concurrent writes.
 import {
   Code,
   ConnectError,
@@ -12,9 +13,14 @@ import {
   type ScanPage,
   type ScanPageRequest,
 } from "@prism/pattern-sdk";
+import { ExpiryHeap, type ExpiryNode } from "./expiry-heap.js";
+import { SortedKeySet } from "./sorted-key-set.js";
 
 /** Tag of memstore scan cursors, so cursors of other backends are rejected. */
 const CURSOR_TAG = "ms1";
+
+/** The expiry heap is rebuilt without stale nodes once it holds more than this many beyond twice the live ones. */
+const EXPIRY_HEAP_SLACK = 1024;
 
 /** Options of a MemStoreKeyValue. */
 export interface MemStoreKeyValueOptions {
@@ -45,8 +51,8 @@ export interface MemStoreStats {
 interface Entry {
   /** Private copy of the value. */
   value: Uint8Array;
-  /** Expiry time in clock milliseconds; 0 = never. */
-  expiresAt: number;
+  /** This entry's node in the expiry heap (it holds the expiry time); undefined = never expires. */
+  expiry: ExpiryNode | undefined;
   /** Key UTF-8 length plus value length. */
   size: number;
 }
@@ -56,9 +62,11 @@ export class MemStoreKeyValue implements KeyValueBackend {
   /** Entries in least- to most-recently-used order (Map insertion order). */
   private readonly entries = new Map<string, Entry>();
   /** Every key in `entries`, ascending, for scans. */
-  private readonly sortedKeys: string[] = [];
-  /** Keys that have a TTL, for the sweeper. */
-  private readonly expiring = new Set<string>();
+  private readonly sortedKeys = new SortedKeySet();
+  /** Expiry nodes, earliest first; a node is stale unless it is its key's current `entry.expiry`. */
+  private readonly expiryHeap = new ExpiryHeap();
+  /** Entries that have an expiry (live nodes in `expiryHeap`). */
+  private expiringCount = 0;
   private readonly options: MemStoreKeyValueOptions;
   private readonly now: () => number;
   private readonly timer: ReturnType<typeof setInterval> | undefined;
@@ -93,23 +101,31 @@ export class MemStoreKeyValue implements KeyValueBackend {
       this.entries.delete(key);
       this.entries.set(key, old);
     }
-    this.makeRoom(key, old ? 0 : 1, size - (old?.size ?? 0));
+    this.makeRoom(key, old ? 0 : 1, size - (old?.size ?? 0), now);
 
+    const expiry = ttlMs > 0 ? { key, expiresAt: now + ttlMs } : undefined;
     this.entries.delete(key);
-    this.entries.set(key, { value: value.slice(), expiresAt: ttlMs > 0 ? now + ttlMs : 0, size });
+    this.entries.set(key, { value: value.slice(), expiry, size });
     this.bytes += size - (old?.size ?? 0);
-    if (!old) this.sortedKeys.splice(lowerBound(this.sortedKeys, key), 0, key);
-    if (ttlMs > 0) this.expiring.add(key);
-    else this.expiring.delete(key);
+    if (!old) this.sortedKeys.add(key);
+    if (old?.expiry) this.expiringCount--; // its heap node is stale from now on
+    if (expiry) {
+      this.expiringCount++;
+      this.expiryHeap.push(expiry);
+      if (this.expiryHeap.size > 2 * this.expiringCount + EXPIRY_HEAP_SLACK) {
+        this.expiryHeap.retain((node) => this.entries.get(node.key)?.expiry === node);
+      }
+    }
   }
 
-  /** Returns a copy of the value (and marks the key recently used), or undefined when missing or expired. */
+  /** Returns the stored value itself, not a copy (callers must not mutate it), and marks the key recently used; undefined when missing or expired. */
   get(key: string): Uint8Array | undefined {
     const entry = this.live(key, this.now());
     if (!entry) return undefined;
     this.entries.delete(key);
     this.entries.set(key, entry);
-    return entry.value.slice();
+    // No copy: the SDK's handlers only encode the value, so a copy per read would be wasted work.
+    return entry.value;
   }
 
   /** Removes the key; returns whether it existed (an expired key did not). */
@@ -129,16 +145,15 @@ export class MemStoreKeyValue implements KeyValueBackend {
   scan(request: ScanPageRequest): ScanPage {
     const { prefix, cursor, includeValues } = request;
     const limit = Math.max(1, request.limit);
-    const keys = this.sortedKeys;
-    let index = lowerBound(keys, prefix);
-    if (cursor !== "") index = Math.max(index, upperBound(keys, decodeScanCursor(CURSOR_TAG, cursor)));
+    // Start at the first key >= prefix, or after the cursor's key when that is further on.
+    const after = cursor === "" ? undefined : decodeScanCursor(CURSOR_TAG, cursor);
+    const keys = after !== undefined && after >= prefix ? this.sortedKeys.keysFrom(after, true) : this.sortedKeys.keysFrom(prefix);
 
     const now = this.now();
     const items: KeyValueItem[] = [];
     const expiredKeys: string[] = [];
     let more = false;
-    for (; index < keys.length; index++) {
-      const key = keys[index]!;
+    for (const key of keys) {
       if (!key.startsWith(prefix)) break;
       const entry = this.entries.get(key)!;
       if (isExpired(entry, now)) {
@@ -151,12 +166,13 @@ export class MemStoreKeyValue implements KeyValueBackend {
       }
       items.push({ key, value: includeValues ? entry.value.slice() : new Uint8Array(0) });
     }
+    // Removed only now: the key set must not change while it is being iterated.
     for (const key of expiredKeys) this.expire(key);
     const last = items.at(-1);
     return { items, nextCursor: more && last ? encodeScanCursor(CURSOR_TAG, last.key) : "" };
   }
 
-  /** Reads many keys; undefined marks a missing or expired key. */
+  /** Reads many keys, as get (stored values, not copies); undefined marks a missing or expired key. */
   async getMany(keys: string[]): Promise<(Uint8Array | undefined)[]> {
     return keys.map((key) => this.get(key));
   }
@@ -171,18 +187,9 @@ export class MemStoreKeyValue implements KeyValueBackend {
     return keys.map((key) => this.delete(key));
   }
 
-  /** Removes every expired key now; returns how many were removed. */
+  /** Removes every expired key now, in O(k log n) for k expired keys; returns how many were removed. */
   sweepExpired(): number {
-    const now = this.now();
-    let count = 0;
-    for (const key of this.expiring) {
-      const entry = this.entries.get(key);
-      if (entry && isExpired(entry, now)) {
-        this.expire(key);
-        count++;
-      }
-    }
-    return count;
+    return this.sweep(this.now());
   }
 
   /** Current counters. */
@@ -205,14 +212,30 @@ export class MemStoreKeyValue implements KeyValueBackend {
     return entry;
   }
 
+  /** Removes every key expired at `now` by popping the expiry heap; returns how many were removed. */
+  private sweep(now: number): number {
+    const heap = this.expiryHeap;
+    let count = 0;
+    for (let node = heap.peek(); node !== undefined && node.expiresAt <= now; node = heap.peek()) {
+      heap.pop();
+      const entry = this.entries.get(node.key);
+      if (entry?.expiry !== node) continue; // stale: the key was deleted or rewritten since
+      this.remove(node.key, entry);
+      this.expired++;
+      count++;
+    }
+    return count;
+  }
+
   /** Evicts (or, with eviction "none", refuses) until `addKeys` more keys and `addBytes` more bytes fit. */
-  private makeRoom(key: string, addKeys: number, addBytes: number): void {
+  private makeRoom(key: string, addKeys: number, addBytes: number, now: number): void {
     const { capacity, maxMemoryBytes, eviction } = this.options;
     const overKeys = () => capacity > 0 && this.entries.size + addKeys > capacity;
     const overBytes = () => maxMemoryBytes > 0 && this.bytes + addBytes > maxMemoryBytes;
+    // Expired keys not yet swept must neither make a write fail nor push out live keys. Swept at the
+    // caller's `now`, so the key being written (live at `now`) stays.
+    if (overKeys() || overBytes()) this.sweep(now);
     if (eviction === "none") {
-      // Expired keys not yet swept must not make a write fail.
-      if (overKeys() || overBytes()) this.sweepExpired();
       if (overKeys()) {
         throw new ConnectError(
           `memstore is full: ${this.entries.size} keys (capacity ${capacity}); delete keys or raise capacity`,
@@ -230,10 +253,8 @@ export class MemStoreKeyValue implements KeyValueBackend {
     while (overKeys() || overBytes()) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined || oldest === key) return;
-      const entry = this.entries.get(oldest)!;
-      this.remove(oldest, entry);
-      if (isExpired(entry, this.now())) this.expired++;
-      else this.evictions++;
+      this.remove(oldest, this.entries.get(oldest)!);
+      this.evictions++;
     }
   }
 
@@ -245,40 +266,15 @@ export class MemStoreKeyValue implements KeyValueBackend {
     this.expired++;
   }
 
-  /** Removes `key` from every structure. */
+  /** Removes `key` from every structure (its expiry node, if any, goes stale). */
   private remove(key: string, entry: Entry): void {
     this.entries.delete(key);
-    this.expiring.delete(key);
+    if (entry.expiry) this.expiringCount--;
     this.bytes -= entry.size;
-    const index = lowerBound(this.sortedKeys, key);
-    if (this.sortedKeys[index] === key) this.sortedKeys.splice(index, 1);
+    this.sortedKeys.delete(key);
   }
 }
 
 function isExpired(entry: Entry, now: number): boolean {
-  return entry.expiresAt !== 0 && entry.expiresAt <= now;
-}
-
-/** First index whose key is >= `key`. */
-function lowerBound(keys: string[], key: string): number {
-  let low = 0;
-  let high = keys.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (keys[mid]! < key) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-/** First index whose key is > `key`. */
-function upperBound(keys: string[], key: string): number {
-  let low = 0;
-  let high = keys.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (keys[mid]! <= key) low = mid + 1;
-    else high = mid;
-  }
-  return low;
+  return entry.expiry !== undefined && entry.expiry.expiresAt <= now;
 }

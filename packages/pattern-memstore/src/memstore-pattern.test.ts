@@ -1,6 +1,6 @@
 // Unit tests of the memstore pattern definition: config defaults and validation, health states.
 import { ConfigError, createLogger, parseConfig } from "@prism/pattern-sdk";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { memstorePattern } from "./memstore-pattern.js";
 
 const context = { namespace: "test", logger: createLogger({ write: () => {} }) };
@@ -31,6 +31,21 @@ describe("memstorePattern", () => {
     expect(report?.status).toBe("DEGRADED");
     expect(report?.message).toContain("9 keys of 10 (capacity, 90%)");
     await pattern.stop?.();
+  });
+
+  it("does not count expired keys towards nearly full", async () => {
+    vi.useFakeTimers({ now: 1_000_000, toFake: ["Date"] });
+    try {
+      const pattern = await instance({ capacity: 10, sweepIntervalMs: 3_600_000 });
+      const keyvalue = pattern.keyvalue!;
+      for (let i = 0; i < 9; i++) await keyvalue.set(`k${i}`, new Uint8Array(1), i < 5 ? 100 : 0);
+      expect((await pattern.health?.())?.status).toBe("DEGRADED");
+      vi.setSystemTime(1_000_100);
+      expect(await pattern.health?.()).toMatchObject({ status: "HEALTHY", details: { keys: 4, expired: 5 } });
+      await pattern.stop?.();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("is DEGRADED at 90% of maxMemoryBytes", async () => {

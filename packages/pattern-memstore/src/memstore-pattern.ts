@@ -42,6 +42,8 @@ export const memstorePattern = definePattern({
         pubsub.close();
       },
       health(): HealthReport {
+        // Expired keys still held would count towards "nearly full"; dropping them costs O(k log n) for k of them.
+        keyvalue.sweepExpired();
         const stats = keyvalue.stats();
         const details = { ...stats, capacity: config.capacity, maxMemoryBytes: config.maxMemoryBytes, ...pubsub.stats() };
         const near = [

@@ -1,6 +1,8 @@
 // An at-least-once subscription on JetStream: a pull loop that never asks for more messages than
-// maxInFlight minus the ones still unacked, so nothing is dropped and a slow subscriber only slows
-// itself. Acks go to the held JsMsg by message id. On close, messages it received but did not ack
+// maxInFlight minus the ones still unacked (nor more than its queue has room for), so nothing is
+// dropped and a slow subscriber only slows itself. A message left unacked for ackWaitMs stops
+// counting: the server redelivers it, and only into a pull request, so holding on to it would stall
+// the subscription for good. Acks go to the held JsMsg by message id. On close, messages it received but did not ack
 // are nak'ed, so JetStream redelivers them at once (to another member of the group, if any) --
 // but only once its last pull request has ended on the server (see settle()).
 import { randomUUID } from "node:crypto";
@@ -18,6 +20,14 @@ const PULL_EXPIRES_MS = 5000;
 const SETTLE_LIMIT_MS = PULL_EXPIRES_MS + 2000;
 /** ...and then this long more, so that its naks do not meet other members' pull requests expiring at the same moment. */
 const NAK_AFTER_PULL_MS = 250;
+
+/** A received message not yet acked. */
+interface Held {
+  /** The delivery, to ack or nak. */
+  msg: JsMsg;
+  /** When it was received (performance.now()). */
+  receivedAt: number;
+}
 
 /** What a JetStream subscription needs from its backend. */
 export interface JetStreamSubscriptionContext {
@@ -38,8 +48,10 @@ export class JetStreamSubscription implements PubSubSubscription {
   /** Unique id of this subscription. */
   readonly id = randomUUID();
   private readonly queue: MessageQueue<PubSubMessage>;
-  /** Received, not yet acked messages by message id. */
-  private readonly pending = new Map<string, JsMsg>();
+  /** Received, not yet acked messages within their ack wait by message id, oldest first. */
+  private readonly pending = new Map<string, Held>();
+  /** Messages left unacked past their ack wait (the server redelivers them), at most maxInFlight, oldest first: a late ack is still sent. */
+  private readonly overdue = new Map<string, JsMsg>();
   private batch: ConsumerMessages | undefined;
   private wake: (() => void) | undefined;
   private closed = false;
@@ -69,28 +81,46 @@ export class JetStreamSubscription implements PubSubSubscription {
     return this.opened.name;
   }
 
-  /** Messages received and not yet acked. */
+  /** Messages received and not yet acked, within their ack wait. */
   get unacked(): number {
     return this.pending.size;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<PubSubMessage> {
-    return this.queue[Symbol.asyncIterator]();
+    const messages = this.queue[Symbol.asyncIterator]();
+    return {
+      next: () => {
+        const full = this.queue.size >= this.queue.capacity;
+        const next = messages.next();
+        // a full queue held the pull back: there is room again
+        if (full) this.notify();
+        return next;
+      },
+      return: async () => {
+        await this.close();
+        return { value: undefined, done: true };
+      },
+    };
   }
 
-  /** Acks the pending messages among `messageIds`; returns how many were pending. */
+  /**
+   * Acks the pending messages among `messageIds`; returns how many were pending. An ack of a message
+   * past its ack wait is still sent (it counts on the server unless the message was redelivered and
+   * acked meanwhile, or given up) but not counted: it may well be delivered again.
+   */
   ack(messageIds: string[]): Promise<number> {
+    this.expire();
     let acked = 0;
     for (const id of messageIds) {
-      const msg = this.pending.get(id);
-      if (!msg) continue;
-      this.pending.delete(id);
-      try {
-        msg.ack();
-        acked++;
-      } catch {
-        // connection closed: the message is redelivered after ackWait
+      const held = this.pending.get(id);
+      if (!held) {
+        const late = this.overdue.get(id);
+        this.overdue.delete(id);
+        if (late) ackMsg(late);
+        continue;
       }
+      this.pending.delete(id);
+      if (ackMsg(held.msg)) acked++;
     }
     if (acked > 0) this.notify();
     return Promise.resolve(acked);
@@ -136,8 +166,10 @@ export class JetStreamSubscription implements PubSubSubscription {
     await this.loop;
     clearTimeout(limit);
     if (durable && this.pending.size > 0) await sleep(NAK_AFTER_PULL_MS);
-    for (const msg of this.pending.values()) nak(msg);
+    for (const held of this.pending.values()) nak(held.msg);
     this.pending.clear();
+    // overdue ones are the server's to redeliver already
+    this.overdue.clear();
     if (!durable) {
       // not awaited, so closing is quick during an outage; a consumer left behind expires on its own
       this.context.jsm.consumers.delete(this.spec.stream, this.opened.name).catch(() => undefined);
@@ -148,9 +180,10 @@ export class JetStreamSubscription implements PubSubSubscription {
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.closed) {
-      const room = this.maxInFlight - this.pending.size;
+      this.expire();
+      const room = Math.min(this.maxInFlight - this.pending.size, this.queue.capacity - this.queue.size);
       if (room <= 0) {
-        await this.pause(0);
+        await this.pause(this.untilOverdue());
         continue;
       }
       try {
@@ -191,7 +224,8 @@ export class JetStreamSubscription implements PubSubSubscription {
     } catch (error) {
       if (!isConsumerNotFound(error) || this.closed) return;
       let resumeAt = this.lastSeq > 0 ? this.lastSeq + 1 : 0;
-      for (const msg of this.pending.values()) resumeAt = Math.min(resumeAt, msg.seq);
+      for (const held of this.pending.values()) resumeAt = Math.min(resumeAt, held.msg.seq);
+      for (const msg of this.overdue.values()) resumeAt = Math.min(resumeAt, msg.seq);
       try {
         this.opened = await openConsumer(this.context.js, this.context.jsm, this.spec, resumeAt, this.opened.name);
         this.context.logger.warn("JetStream consumer was gone and has been recreated", {
@@ -211,12 +245,12 @@ export class JetStreamSubscription implements PubSubSubscription {
     const h = decodeHeaders(msg.headers);
     const messageId = h.messageId ?? `${msg.info.stream}:${msg.seq}`;
     this.lastSeq = Math.max(this.lastSeq, msg.seq);
-    if (this.closed) {
-      // arrived on the last pull request after close: held, and nak'ed with the rest by settle()
-      this.pending.set(messageId, msg);
-      return;
-    }
-    this.pending.set(messageId, msg);
+    // a redelivery replaces an earlier delivery, moving to the end (pending stays oldest first)
+    this.pending.delete(messageId);
+    this.overdue.delete(messageId);
+    this.pending.set(messageId, { msg, receivedAt: performance.now() });
+    // arrived on the last pull request after close: held, and nak'ed with the rest by settle()
+    if (this.closed) return;
     const delivered = this.queue.push({
       topic: subjectTopic(this.context.prefix, msg.subject),
       payload: msg.data,
@@ -230,6 +264,27 @@ export class JetStreamSubscription implements PubSubSubscription {
       this.pending.delete(messageId);
       nak(msg);
     }
+  }
+
+  /** Moves the messages held unacked for ackWaitMs from pending to overdue: the server redelivers them, so they no longer count. */
+  private expire(): void {
+    const now = performance.now();
+    for (const [id, held] of this.pending) {
+      if (now - held.receivedAt < this.spec.ackWaitMs) break;
+      this.pending.delete(id);
+      this.overdue.set(id, held.msg);
+      if (this.overdue.size > this.maxInFlight) {
+        const oldest = this.overdue.keys().next();
+        if (!oldest.done) this.overdue.delete(oldest.value);
+      }
+    }
+  }
+
+  /** Milliseconds until the oldest pending message is overdue (at least 1); 0 when none is pending. */
+  private untilOverdue(): number {
+    const oldest = this.pending.values().next();
+    if (oldest.done) return 0;
+    return Math.max(1, Math.ceil(oldest.value.receivedAt + this.spec.ackWaitMs - performance.now()));
   }
 
   /** Waits until notify() or `ms` milliseconds (0 = only notify()). */
@@ -248,6 +303,16 @@ export class JetStreamSubscription implements PubSubSubscription {
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
+  }
+}
+
+/** Acks `msg`; false when the connection is closed (the server then redelivers it after ackWait). */
+function ackMsg(msg: JsMsg): boolean {
+  try {
+    msg.ack();
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,5 +1,7 @@
 // Core NATS (at-most-once) PubSub against a real nats-server: delivery, queue groups, wildcard
-// filters, closing, slow subscribers dropping, and health.
+// filters, subscribe resolving only once the server has the subscription, closing, slow
+// subscribers dropping, and health.
+import { connect } from "@nats-io/transport-node";
 import { Code, ConnectError } from "@prism/pattern-sdk";
 import { type NatsServer, startNatsServer } from "@prism/pattern-sdk/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -55,6 +57,32 @@ describe("nats pattern, core NATS", () => {
     expect(new Set(groupIds).size).toBe(40);
     expect(new Set(groupIds)).toEqual(new Set(ids));
     expect(everyone.messages.map((m) => m.messageId)).toEqual(ids);
+  });
+
+  it("resolves subscribe only once the server has the subscription: a message published right after from another connection arrives", async () => {
+    const { pubsub } = nats;
+    const other = await connect({ servers: server.url });
+    try {
+      let missed = 0;
+      for (let i = 0; i < 200; i++) {
+        const controller = new AbortController();
+        const sub = await pubsub.subscribe({ ...subscription(`ready.${i}`), signal: controller.signal });
+        other.publish(`prism.test.ready.${i}`, bytes(String(i)));
+        let timer: NodeJS.Timeout | undefined;
+        const next = sub[Symbol.asyncIterator]().next();
+        const timeout = new Promise<"timeout">((resolve) => {
+          timer = setTimeout(() => resolve("timeout"), 2000);
+        });
+        const result = await Promise.race([next, timeout]);
+        clearTimeout(timer);
+        if (result === "timeout" || result.done) missed++;
+        else expect(text(result.value)).toBe(String(i));
+        controller.abort();
+      }
+      expect(missed).toBe(0);
+    } finally {
+      await other.close();
+    }
   });
 
   it("matches a wildcard filter level for level", async () => {

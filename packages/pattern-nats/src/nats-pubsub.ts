@@ -49,7 +49,7 @@ export class NatsPubSub implements PubSubBackend {
     this.prefix = resolveSubjectPrefix(config.subjectPrefix, namespace);
     this.stream = resolveStreamName(config.stream, namespace);
     this.link = new NatsLink(config, logger, `prism-pattern-nats ${namespace}`);
-    this.core = new CoreFanout({ prefix: this.prefix, subscriberBufferSize: config.subscriberBufferSize });
+    this.core = new CoreFanout({ prefix: this.prefix, subscriberBufferSize: config.subscriberBufferSize, logger });
   }
 
   /** Connects; with JetStream also creates or updates the stream. Fails naming the URL when NATS is not there. */
@@ -104,6 +104,9 @@ export class NatsPubSub implements PubSubBackend {
   }
 
   async subscribe(options: SubscribeRequestOptions): Promise<PubSubSubscription> {
+    // fail fast while reconnecting: core NATS would only queue the subscription (and report it open),
+    // JetStream would wait requestTimeoutMs for the consumer
+    this.link.requireConnected(`subscribe to ${JSON.stringify(options.topic)}`);
     if (!this.config.jetstream) return this.subscribeCore(options);
     let subscription: PubSubSubscription;
     try {
@@ -148,16 +151,16 @@ export class NatsPubSub implements PubSubBackend {
     return this.jetstreamApi;
   }
 
-  /** A local subscription on the shared NATS subscription of its (filter, group), ended when `options.signal` aborts. */
-  private subscribeCore(options: SubscribeRequestOptions): LocalSubscription {
-    let subscription: LocalSubscription;
+  /**
+   * A local subscription on the shared NATS subscription of its (filter, group), ended when `options.signal`
+   * aborts; resolves once the server has that subscription, so a message published after it is delivered.
+   */
+  private async subscribeCore(options: SubscribeRequestOptions): Promise<LocalSubscription> {
     try {
-      subscription = this.core.open(this.link.nc, options.topic, options.group);
+      return await this.core.open(this.link.nc, options.topic, options.group, options.signal);
     } catch (error) {
       throw unavailable(`subscribe to ${JSON.stringify(options.topic)}`, this.link.address, error);
     }
-    subscription.bindSignal(options.signal);
-    return subscription;
   }
 
   private subscribeJetStream(options: SubscribeRequestOptions): Promise<JetStreamSubscription> {

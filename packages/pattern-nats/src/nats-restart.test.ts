@@ -1,6 +1,6 @@
 // Outage tests against a real nats-server that is killed (SIGKILL) and restarted on the same port
-// and store: core subscriptions resume, health and logs follow the outage, publishes fail fast with
-// UNAVAILABLE while it lasts, and JetStream loses no publish that was acknowledged before, during or
+// and store: core subscriptions resume, health and logs follow the outage, publishes and subscribes
+// fail fast with UNAVAILABLE while it lasts, and JetStream loses no publish that was acknowledged before, during or
 // after it.
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@prism/pattern-sdk";
@@ -50,7 +50,7 @@ describe("nats pattern across a nats-server restart", () => {
     }
   });
 
-  it("publish fails at once with UNAVAILABLE naming the server while the connection is down (core and JetStream)", async () => {
+  it("publish and subscribe fail at once with UNAVAILABLE naming the server while the connection is down (core and JetStream)", async () => {
     const core = await startNats({ url: server.url, reconnectWaitMs: 50, unhealthyAfterMs: 60_000 });
     const js = await startNats({ url: server.url, jetstream: true, reconnectWaitMs: 50, requestTimeoutMs: 5000 }, "down");
     try {
@@ -59,20 +59,35 @@ describe("nats pattern across a nats-server restart", () => {
       await server.kill();
       for (const nats of [core, js]) {
         await eventually(async () => expect((await nats.instance.health?.())?.details).toMatchObject({ state: "reconnecting" }));
-        const started = Date.now();
-        const failure = await nats.pubsub.publish("ticks", bytes("down"), {}).then(
-          () => undefined,
-          (error: unknown) => error,
-        );
-        expect(Date.now() - started).toBeLessThan(500);
-        expect(failure).toBeInstanceOf(ConnectError);
-        expect((failure as ConnectError).code).toBe(Code.Unavailable);
-        expect((failure as ConnectError).message).toContain(`127.0.0.1:${server.port}`);
-        expect((failure as ConnectError).message).toMatch(/reconnecting/);
+        const attempts = [
+          () => nats.pubsub.publish("ticks", bytes("down"), {}),
+          () => nats.pubsub.subscribe(subscription("ticks")),
+          () => nats.pubsub.subscribe(subscription("ticks", "tickers")),
+        ];
+        for (const attempt of attempts) {
+          const started = Date.now();
+          const failure = await attempt().then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+          expect(Date.now() - started).toBeLessThan(500);
+          expect(failure).toBeInstanceOf(ConnectError);
+          expect((failure as ConnectError).code).toBe(Code.Unavailable);
+          expect((failure as ConnectError).message).toContain(`127.0.0.1:${server.port}`);
+          expect((failure as ConnectError).message).toMatch(/reconnecting/);
+        }
+        expect(nats.pubsub.subscriptionCount()).toBe(0);
       }
       await server.restart();
       for (const nats of [core, js]) {
         await eventually(async () => expect(await nats.pubsub.publish("ticks", bytes("again"), {})).toEqual(expect.any(String)));
+        const sub = await nats.pubsub.subscribe(subscription("ticks", "tickers"));
+        const reader = read(sub, (message) => void sub.ack([message.messageId]));
+        await eventually(async () => {
+          await nats.pubsub.publish("ticks", bytes("subscribed"), {});
+          expect(reader.texts()).toContain("subscribed");
+        });
+        await sub.close();
       }
     } finally {
       await core.instance.stop?.();

@@ -1,10 +1,10 @@
 // The PubSub acceptance suite against the nats pattern on a private nats-server, called directly
 // through the SDK's handlers: core NATS (at-most-once) and JetStream (at-least-once, durable groups).
-import { createLogger, parseConfig, type PatternInstance } from "@prism/pattern-sdk";
 import {
   directPubSubCaller,
   pubSubAcceptanceSuite,
   startNatsServer,
+  startPatternInstance,
   type PubSubCapabilities,
 } from "@prism/pattern-sdk/testing";
 import { natsPattern } from "./nats-pattern.js";
@@ -19,18 +19,13 @@ for (const [name, extra, capabilities] of cases) {
     capabilities,
     setup: async () => {
       const nats = await startNatsServer();
-      const config = parseConfig(natsPattern.config, { url: nats.url, ...extra });
-      const instance: PatternInstance = await natsPattern.create(config, {
-        namespace: "acceptance",
-        logger: createLogger({ write: () => {} }),
-      });
-      await instance.start?.();
-      const pubsub = instance.pubsub!;
+      const started = await startPatternInstance(natsPattern, { url: nats.url, ...extra }, "acceptance");
+      const pubsub = started.instance.pubsub!;
       return {
         client: directPubSubCaller(pubsub),
         subscriptionCount: async () => pubsub.subscriptionCount(),
         teardown: async () => {
-          await instance.stop?.();
+          await started.stop();
           await nats.stop();
         },
       };

@@ -21,3 +21,4 @@ export type {
   PubSubCaller,
   PubSubSubject,
 } from "./pubsub-acceptance-options.js";
+export { startPatternInstance, type StartedPatternInstance } from "./start-pattern-instance.js";

@@ -1,6 +1,7 @@
 // Unit tests of MemStorePubSub: fan-out, ordering, exact and wildcard filters, consumer groups,
 // closing and aborting, bounded buffers that drop, payload copies, and the pattern's pubsub wiring.
 import { Code, ConnectError, createLogger, type LocalSubscription, parseConfig, type PubSubMessage } from "@prism/pattern-sdk";
+import { drainQueued } from "@prism/pattern-sdk/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { memstorePattern } from "./memstore-pattern.js";
 import { MemStorePubSub } from "./memstore-pubsub.js";
@@ -23,20 +24,9 @@ function subscribe(pubsub: MemStorePubSub, topic: string, group = "", signal = n
   return pubsub.subscribe({ topic, group, maxInFlight: 1, signal });
 }
 
-/** Reads every message already queued on `subscription`. */
-async function drain(subscription: LocalSubscription): Promise<PubSubMessage[]> {
-  const iterator = subscription[Symbol.asyncIterator]();
-  const messages: PubSubMessage[] = [];
-  for (let left = subscription.pending; left > 0; left--) {
-    const result = await iterator.next();
-    if (result.done) break;
-    messages.push(result.value);
-  }
-  return messages;
-}
 
 const payloads = async (subscription: LocalSubscription): Promise<string[]> =>
-  (await drain(subscription)).map((message) => text(message.payload));
+  (await drainQueued(subscription)).map((message) => text(message.payload));
 
 async function publishMany(pubsub: MemStorePubSub, topic: string, count: number): Promise<string[]> {
   const ids: string[] = [];
@@ -53,7 +43,7 @@ describe("MemStorePubSub fan-out", () => {
     const before = Date.now();
     const id = await pubsub.publish("orders.created", bytes("hello"), { trace: "t1" });
     for (const sub of subs) {
-      const [message, ...rest] = await drain(sub);
+      const [message, ...rest] = await drainQueued(sub);
       expect(rest).toEqual([]);
       expect(message).toMatchObject({ topic: "orders.created", metadata: { trace: "t1" }, messageId: id, deliveryAttempt: 1 });
       expect(text(message!.payload)).toBe("hello");
@@ -74,7 +64,7 @@ describe("MemStorePubSub fan-out", () => {
     const pubsub = makePubSub();
     const sub = await subscribe(pubsub, "t");
     const ids = await publishMany(pubsub, "t", 1000);
-    const messages = await drain(sub);
+    const messages = await drainQueued(sub);
     expect(messages.map((m) => text(m.payload))).toEqual(range(1000));
     expect(messages.map((m) => m.messageId)).toEqual(ids);
     expect(new Set(ids).size).toBe(1000);
@@ -294,7 +284,7 @@ describe("MemStorePubSub copies", () => {
     await pubsub.publish("t", network.subarray(2, 7), metadata);
     network.fill(0);
     metadata.k = "changed";
-    const [message] = await drain(sub);
+    const [message] = await drainQueued(sub);
     expect(text(message!.payload)).toBe("hello");
     expect(message!.payload.byteLength).toBe(5);
     expect(message!.payload.buffer).not.toBe(network.buffer);

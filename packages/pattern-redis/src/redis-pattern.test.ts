@@ -1,8 +1,9 @@
 // Tests of the redis pattern definition against a real, private redis-server: config defaults and
 // validation, health, and an outage (kill, restart) survived without recreating the backend.
-import { Code, ConfigError, ConnectError, createLogger, type HealthReport, parseConfig, type PatternInstance } from "@prism/pattern-sdk";
+import { Code, ConfigError, createLogger, type HealthReport, parseConfig, type PatternInstance } from "@prism/pattern-sdk";
 import { type RedisServer, startRedisServer } from "@prism/pattern-sdk/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { codeOf } from "../test/code-of.js";
 import { pollUntil } from "../test/poll-until.js";
 import { redisPattern } from "./redis-pattern.js";
 
@@ -31,16 +32,6 @@ async function health(pattern: PatternInstance): Promise<HealthReport> {
   const report = await pattern.health?.();
   if (!report) throw new Error("the redis pattern reports no health");
   return report;
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<Code | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    if (error instanceof ConnectError) return error.code;
-    throw error;
-  }
 }
 
 beforeAll(async () => {

@@ -1,10 +1,11 @@
 // Integration tests of RedisPubSub against a real, private redis-server: round trip, fan-out, order,
 // consumer groups, wildcards, closing, leak-free subscribe/close cycles (checked on the server),
 // namespace isolation, bounded buffers that drop, and an outage (kill, restart) survived by subscriptions.
-import { Code, ConnectError, type LocalSubscription, parseConfig, type PubSubMessage } from "@prism/pattern-sdk";
-import { type RedisServer, startRedisServer } from "@prism/pattern-sdk/testing";
+import { Code, type LocalSubscription, parseConfig, type PubSubMessage } from "@prism/pattern-sdk";
+import { drainQueued, type RedisServer, startRedisServer } from "@prism/pattern-sdk/testing";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { codeOf } from "../test/code-of.js";
 import { pollUntil } from "../test/poll-until.js";
 import { createRedisClient } from "./redis-client.js";
 import { redisConfigSchema } from "./redis-config.js";
@@ -48,22 +49,11 @@ function subscribe(pubsub: RedisPubSub, topic: string, group = "", signal = new 
   return pubsub.subscribe({ topic, group, maxInFlight: 1, signal });
 }
 
-/** Reads every message already queued on `subscription`. */
-async function drain(subscription: LocalSubscription): Promise<PubSubMessage[]> {
-  const iterator = subscription[Symbol.asyncIterator]();
-  const messages: PubSubMessage[] = [];
-  for (let left = subscription.pending; left > 0; left--) {
-    const result = await iterator.next();
-    if (result.done) break;
-    messages.push(result.value);
-  }
-  return messages;
-}
 
 /** Waits until `subscription` has `count` messages queued, then reads them. */
 async function receive(subscription: LocalSubscription, count: number): Promise<PubSubMessage[]> {
   await pollUntil(`${count} messages on ${subscription.filter}`, () => subscription.pending, (pending) => pending >= count);
-  return drain(subscription);
+  return drainQueued(subscription);
 }
 
 const payloads = (messages: PubSubMessage[]): string[] => messages.map((message) => text(message.payload));
@@ -88,16 +78,6 @@ async function numpat(): Promise<number> {
     return Number(await admin.call("PUBSUB", "NUMPAT"));
   } catch {
     return -1;
-  }
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<Code | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    if (error instanceof ConnectError) return error.code;
-    throw error;
   }
 }
 
@@ -347,7 +327,7 @@ describe("RedisPubSub outage", () => {
         },
         (pending) => pending > 0,
       );
-      const [first] = await drain(sub);
+      const [first] = await drainQueued(sub);
       expect(first).toMatchObject({ topic: "outage.t" });
       expect(text(first!.payload)).toMatch(/^after-\d+$/);
     }

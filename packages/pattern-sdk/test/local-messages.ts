@@ -1,6 +1,7 @@
 // Test helpers for the local fan-out: a minimal message to deliver, and reading what a subscription queued.
 import type { LocalSubscription } from "../src/pubsub/local-subscription.js";
 import type { PubSubMessage } from "../src/pubsub/pubsub-backend.js";
+import { drainQueued } from "../src/testing/drain-queued.js";
 
 /** A first-delivery message on `topic` with id `messageId` and an empty payload. */
 export function testMessage(topic: string, messageId = topic): PubSubMessage {
@@ -9,12 +10,5 @@ export function testMessage(topic: string, messageId = topic): PubSubMessage {
 
 /** Reads every message already queued on `subscription` and returns their ids, in order. */
 export async function queuedIds(subscription: LocalSubscription): Promise<string[]> {
-  const iterator = subscription[Symbol.asyncIterator]();
-  const ids: string[] = [];
-  for (let left = subscription.pending; left > 0; left--) {
-    const result = await iterator.next();
-    if (result.done) break;
-    ids.push(result.value.messageId);
-  }
-  return ids;
+  return (await drainQueued(subscription)).map((message) => message.messageId);
 }

@@ -22,3 +22,4 @@ export type {
   PubSubSubject,
 } from "./pubsub-acceptance-options.js";
 export { startPatternInstance, type StartedPatternInstance } from "./start-pattern-instance.js";
+export { drainQueued } from "./drain-queued.js";

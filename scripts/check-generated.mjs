@@ -6,7 +6,7 @@ const run = (cmd, args) => execFileSync(cmd, args, { stdio: ["ignore", "pipe", "
 run("node_modules/.bin/buf", ["generate"]);
 const diff = run("git", ["status", "--porcelain", "--", "packages/proto/src/gen"]);
 if (diff.trim() !== "") {
-  console.error("generated code is stale: `buf generate` changed these files (commit them):\n" + diff);
+  console.error(`generated code is stale: \`buf generate\` changed these files (commit them):\n${diff}`);
   process.exit(1);
 }
 console.log("generated code matches proto/ (buf generate made no change)");

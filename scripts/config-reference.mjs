@@ -15,7 +15,10 @@ const shown = (value) => (value === undefined ? "—" : `\`${JSON.stringify(valu
 function table(schema, prefix = "") {
   const rows = ["| field | accepts | default | what it is for |", "|---|---|---|---|"];
   for (const [name, spec] of Object.entries(schema)) {
-    rows.push(`| \`${prefix}${name}\` | ${expectation(spec).replaceAll("|", "\\|")} | ${shown(spec.default)} | ${spec.doc.replaceAll("|", "\\|")} |`);
+    rows.push(
+      `| \`${prefix}${name}\` | ${expectation(spec).replaceAll("|", "\\|")} ` +
+        `| ${shown(spec.default)} | ${spec.doc.replaceAll("|", "\\|")} |`,
+    );
   }
   return rows.join("\n");
 }

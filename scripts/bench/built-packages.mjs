@@ -11,9 +11,7 @@ const packagesDir = new URL("../../packages/", import.meta.url);
 export async function importBuilt(relativePath) {
   const url = new URL(relativePath, packagesDir);
   if (!existsSync(url)) {
-    throw new Error(
-      `${fileURLToPath(url)} is missing: build the workspace first (pnpm exec nx run-many -t build)`,
-    );
+    throw new Error(`${fileURLToPath(url)} is missing: build the workspace first (pnpm exec nx run-many -t build)`);
   }
   return import(url.href);
 }

@@ -10,9 +10,7 @@ export async function grpcKvCalls(load, namespace) {
   const getHeaders = load.headers(kvPath("Get"), extra);
   const setHeaders = load.headers(kvPath("Set"), extra);
   const getFrames = benchKeys.map((key) => grpcFrame(toBinary(GetRequestSchema, create(GetRequestSchema, { key }))));
-  const setFrames = benchKeys.map((key) =>
-    grpcFrame(toBinary(SetRequestSchema, create(SetRequestSchema, { key, value: benchValue }))),
-  );
+  const setFrames = benchKeys.map((key) => grpcFrame(toBinary(SetRequestSchema, create(SetRequestSchema, { key, value: benchValue }))));
   for (const frame of setFrames) await load.unary(setHeaders, frame);
   const n = benchKeys.length;
   return {

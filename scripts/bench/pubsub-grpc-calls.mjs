@@ -15,9 +15,12 @@ const READY_TIMEOUT_MS = 15_000;
 /** How long closing a case's subscribers and sessions may take, in milliseconds. */
 const CLOSE_TIMEOUT_MS = 5000;
 
+/** @typedef {{ topic: string, subscribers: number, recorder: import("./pubsub-measure.mjs").DeliveryRecorder }} PubSubCaseOptions */
+/** @typedef {{ publish(seq: number, sentAt: number): Promise<void>, close(): Promise<void> }} PubSubCase */
+
 /**
  * PubSub cases on `namespace` of the proxy at `url`, publishing over `load` (a grpc-load).
- * @returns {Promise<{ openCase(options: { topic: string, subscribers: number, recorder: import("./pubsub-measure.mjs").DeliveryRecorder }): Promise<{ publish(seq: number, sentAt: number): Promise<void>, close(): Promise<void> }> }>}
+ * @returns {Promise<{ openCase(options: PubSubCaseOptions): Promise<PubSubCase> }>}
  */
 export async function grpcPubSubCalls(load, url, namespace) {
   const protocol = await loadPubSubProtocol();
@@ -60,9 +63,7 @@ export async function grpcPubSubCalls(load, url, namespace) {
       }
 
       // The PublishRequest (topic, payload; no metadata) encoded once: the payload is its last field.
-      const template = grpcFrame(
-        toBinary(PublishRequestSchema, create(PublishRequestSchema, { topic, payload: basePayload })),
-      );
+      const template = grpcFrame(toBinary(PublishRequestSchema, create(PublishRequestSchema, { topic, payload: basePayload })));
       const payloadOffset = template.length - payloadBytes;
       if (template[payloadOffset - 2] !== 0x12 || template[payloadOffset - 1] !== payloadBytes) {
         throw new Error("PublishRequest encoding changed: the payload is not the last field");

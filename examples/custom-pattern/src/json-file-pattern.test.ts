@@ -86,9 +86,7 @@ describe("jsonFilePattern (direct)", () => {
     vi.setSystemTime(Date.now() + 1001);
     expect(await kv.get("short")).toBeUndefined();
     expect(await kv.exists("short")).toBe(false);
-    expect((await kv.scan({ prefix: "", cursor: "", limit: 10, includeValues: false })).items.map((i) => i.key)).toEqual([
-      "long",
-    ]);
+    expect((await kv.scan({ prefix: "", cursor: "", limit: 10, includeValues: false })).items.map((i) => i.key)).toEqual(["long"]);
     const reloaded = await open(path);
     expect(await reloaded.get("long")).toEqual(text("l"));
     vi.setSystemTime(Date.now() + 60_000);

@@ -57,7 +57,10 @@ describe("the browser bundle of @prism/client", () => {
       new Headers(init?.headers).forEach((value, name) => {
         headers[name] = value;
       });
-      const body = init?.body instanceof Uint8Array || ArrayBuffer.isView(init?.body) ? new TextDecoder().decode(init?.body as Uint8Array) : String(init?.body);
+      const body =
+        init?.body instanceof Uint8Array || ArrayBuffer.isView(init?.body)
+          ? new TextDecoder().decode(init?.body as Uint8Array)
+          : String(init?.body);
       seen.push({ url: String(input), method: init?.method, headers, body });
       return new Response("{}", { status: 200, headers: { "content-type": "application/json" } });
     };

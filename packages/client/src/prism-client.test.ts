@@ -3,13 +3,7 @@ import { Code } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeKeyValueServer, startFakeKeyValueServer } from "../test/fake-keyvalue-server.js";
-import {
-  DeadlineExceededError,
-  InvalidArgumentError,
-  KeyNotFoundError,
-  NamespaceNotFoundError,
-  PrismError,
-} from "./index.js";
+import { DeadlineExceededError, InvalidArgumentError, KeyNotFoundError, NamespaceNotFoundError, PrismError } from "./index.js";
 import { type PrismClient, createPrismClient } from "./prism-client.js";
 
 const decode = (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : new TextDecoder().decode(bytes));

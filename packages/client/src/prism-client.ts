@@ -71,11 +71,7 @@ function transportFor(options: PrismClientOptions): Transport {
 }
 
 /** Builds the client of one namespace over a shared transport. */
-function bind(
-  transport: Transport,
-  settings: { headers: Record<string, string>; timeoutMs: number },
-  namespace: string,
-): PrismClient {
+function bind(transport: Transport, settings: { headers: Record<string, string>; timeoutMs: number }, namespace: string): PrismClient {
   if (typeof namespace !== "string" || namespace === "") {
     throw new InvalidArgumentError("namespace must be a non-empty string");
   }

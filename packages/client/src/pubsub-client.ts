@@ -104,8 +104,7 @@ function openSubscription(
       if (event?.case !== "subscribed") throw new InternalError("the proxy did not confirm the subscription");
       return {
         subscriptionId: event.value.subscriptionId,
-        guarantee:
-          event.value.guarantee === DeliveryGuarantee.AT_LEAST_ONCE ? ("at-least-once" as const) : ("at-most-once" as const),
+        guarantee: event.value.guarantee === DeliveryGuarantee.AT_LEAST_ONCE ? ("at-least-once" as const) : ("at-most-once" as const),
       };
     },
     (error: unknown) => {

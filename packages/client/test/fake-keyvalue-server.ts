@@ -86,9 +86,7 @@ function createFakeService(calls: FakeCalls): ServiceImpl<typeof KeyValueService
       const store = storeOf(context);
       calls.scans++;
       const limit = request.limit === 0 ? 100 : request.limit;
-      const keys = [...store.keys()]
-        .filter((key) => key.startsWith(request.prefix) && key > request.cursor)
-        .sort();
+      const keys = [...store.keys()].filter((key) => key.startsWith(request.prefix) && key > request.cursor).sort();
       const page = keys.slice(0, limit);
       return {
         items: page.map((key) => ({ key, value: request.includeValues ? store.get(key) : new Uint8Array() })),

@@ -37,6 +37,11 @@ describe("ExpiryHeap", () => {
     heap.retain((node) => node.expiresAt % 3 === 0);
     const popped: number[] = [];
     for (let node = heap.pop(); node !== undefined; node = heap.pop()) popped.push(node.expiresAt);
-    expect(popped).toEqual(nodes.map((node) => node.expiresAt).filter((t) => t % 3 === 0).sort((a, b) => a - b));
+    expect(popped).toEqual(
+      nodes
+        .map((node) => node.expiresAt)
+        .filter((t) => t % 3 === 0)
+        .sort((a, b) => a - b),
+    );
   });
 });

@@ -5,8 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MemStoreKeyValue, type MemStoreKeyValueOptions } from "./memstore-keyvalue.js";
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
-const text = (value: Uint8Array | undefined): string | undefined =>
-  value === undefined ? undefined : new TextDecoder().decode(value);
+const text = (value: Uint8Array | undefined): string | undefined => (value === undefined ? undefined : new TextDecoder().decode(value));
 
 const stores: MemStoreKeyValue[] = [];
 afterEach(() => {

@@ -118,7 +118,10 @@ export class MemStoreKeyValue implements KeyValueBackend {
     }
   }
 
-  /** Returns the stored value itself, not a copy (callers must not mutate it), and marks the key recently used; undefined when missing or expired. */
+  /**
+   * Returns the stored value itself, not a copy (callers must not mutate it), and marks the key recently used;
+   * undefined when missing or expired.
+   */
   get(key: string): Uint8Array | undefined {
     const entry = this.live(key, this.now());
     if (!entry) return undefined;
@@ -244,7 +247,8 @@ export class MemStoreKeyValue implements KeyValueBackend {
       }
       if (overBytes()) {
         throw new ConnectError(
-          `memstore is full: ${this.bytes} bytes held, ${addBytes} more needed (maxMemoryBytes ${maxMemoryBytes}); delete keys or raise maxMemoryBytes`,
+          `memstore is full: ${this.bytes} bytes held, ${addBytes} more needed ` +
+            `(maxMemoryBytes ${maxMemoryBytes}); delete keys or raise maxMemoryBytes`,
           Code.ResourceExhausted,
         );
       }

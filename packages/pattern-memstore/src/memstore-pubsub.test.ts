@@ -24,7 +24,6 @@ function subscribe(pubsub: MemStorePubSub, topic: string, group = "", signal = n
   return pubsub.subscribe({ topic, group, maxInFlight: 1, signal });
 }
 
-
 const payloads = async (subscription: LocalSubscription): Promise<string[]> =>
   (await drainQueued(subscription)).map((message) => text(message.payload));
 
@@ -103,13 +102,7 @@ describe("MemStorePubSub topics", () => {
     expect(await payloads(star)).toEqual(["orders.created", "orders.updated"]);
     expect(await payloads(rest)).toEqual(["orders.created", "orders.eu.created", "orders.updated"]);
     expect(await payloads(middle)).toEqual(["orders.eu.created"]);
-    expect(await payloads(all)).toEqual([
-      "orders.created",
-      "orders.eu.created",
-      "orders",
-      "payments.created",
-      "orders.updated",
-    ]);
+    expect(await payloads(all)).toEqual(["orders.created", "orders.eu.created", "orders", "payments.created", "orders.updated"]);
   });
 
   it("publishing to a topic nobody subscribes to still returns an id", async () => {

@@ -5,7 +5,8 @@
 // decoded once into one PubSubMessage that every local subscriber of that NATS subscription receives.
 // The first local subscriber of a (filter, group) subscribes on NATS and flushes, so that every subscriber
 // of it is open only once the server has the subscription; the last one to leave unsubscribes; nats.js
-// re-subscribes after reconnects. A NATS subscription that fails (e.g. permissions) ends its subscribers. The SDK's LocalFanout keeps the local subscriptions (ids,
+// re-subscribes after reconnects. A NATS subscription that fails (e.g. permissions) ends its subscribers. The SDK's
+// LocalFanout keeps the local subscriptions (ids,
 // counts, drops, closeAll); delivery goes through one SubscriptionRoute per NATS subscription, since
 // NATS already separates the ungrouped subscribers from each group.
 import { randomBytes } from "node:crypto";

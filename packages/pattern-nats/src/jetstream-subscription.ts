@@ -50,7 +50,10 @@ export class JetStreamSubscription implements PubSubSubscription {
   private readonly queue: MessageQueue<PubSubMessage>;
   /** Received, not yet acked messages within their ack wait by message id, oldest first. */
   private readonly pending = new Map<string, Held>();
-  /** Messages left unacked past their ack wait (the server redelivers them), at most maxInFlight, oldest first: a late ack is still sent. */
+  /**
+   * Messages left unacked past their ack wait (the server redelivers them), at most maxInFlight, oldest first: a late
+   * ack is still sent.
+   */
   private readonly overdue = new Map<string, JsMsg>();
   private batch: ConsumerMessages | undefined;
   private wake: (() => void) | undefined;

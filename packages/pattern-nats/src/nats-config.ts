@@ -11,7 +11,8 @@ export const natsConfigSchema = {
     patternHint: "like nats://127.0.0.1:4222 or nats://a:4222,nats://b:4222",
   }),
   jetstream: field.boolean(
-    "false: core NATS, at-most-once (a subscriber gets what is published while it is subscribed); true: JetStream, at-least-once (stored, acked, redelivered)",
+    "false: core NATS, at-most-once (a subscriber gets what is published while it " +
+      "is subscribed); true: JetStream, at-least-once (stored, acked, redelivered)",
     { default: false },
   ),
   subjectPrefix: field.string('subject prefix of every topic (topic a.b = subject <prefix>.a.b); "" = "prism.<namespace>"', {
@@ -20,7 +21,8 @@ export const natsConfigSchema = {
     patternHint: 'of "."-separated levels of letters, digits, "_", ":" or "-", without wildcards, or ""',
   }),
   stream: field.string(
-    'JetStream stream holding the namespace\'s messages, created or updated at start with subjects "<prefix>.>"; "" = "PRISM_<NAMESPACE>" (uppercased, "-" as "_")',
+    "JetStream stream holding the namespace's messages, created or updated at start " +
+      'with subjects "<prefix>.>"; "" = "PRISM_<NAMESPACE>" (uppercased, "-" as "_")',
     { default: "", pattern: /^[A-Za-z0-9_-]{0,200}$/, patternHint: 'of letters, digits, "_" or "-", or ""' },
   ),
   ackWaitMs: field.integer("JetStream: an unacked message is redelivered after this many milliseconds", {

@@ -43,7 +43,10 @@ describe("nats pattern, core NATS", () => {
 
   it("gives each message to one member of a group, and every message to each ungrouped subscriber", async () => {
     const { pubsub } = nats;
-    const members = [read(await pubsub.subscribe(subscription("jobs", "workers"))), read(await pubsub.subscribe(subscription("jobs", "workers")))];
+    const members = [
+      read(await pubsub.subscribe(subscription("jobs", "workers"))),
+      read(await pubsub.subscribe(subscription("jobs", "workers"))),
+    ];
     const other = read(await pubsub.subscribe(subscription("jobs", "auditors")));
     const everyone = read(await pubsub.subscribe(subscription("jobs")));
     const ids: string[] = [];
@@ -59,7 +62,7 @@ describe("nats pattern, core NATS", () => {
     expect(everyone.messages.map((m) => m.messageId)).toEqual(ids);
   });
 
-  it("resolves subscribe only once the server has the subscription: a message published right after from another connection arrives", async () => {
+  it("resolves subscribe once the server has the subscription: a message published right after by another connection arrives", async () => {
     const { pubsub } = nats;
     const other = await connect({ servers: server.url });
     try {

@@ -30,10 +30,17 @@ export function connectionClosed(operation: string, server: string): ConnectErro
 }
 
 /** The error of a failed publish of `payloadBytes` bytes: INVALID_ARGUMENT when over the server's max_payload, else UNAVAILABLE. */
-export function publishFailed(topic: string, payloadBytes: number, server: string, maxPayload: number | undefined, cause: unknown): ConnectError {
+export function publishFailed(
+  topic: string,
+  payloadBytes: number,
+  server: string,
+  maxPayload: number | undefined,
+  cause: unknown,
+): ConnectError {
   if (cause instanceof InvalidArgumentError && cause.message.includes("max_payload")) {
     return new ConnectError(
-      `publish to ${JSON.stringify(topic)}: ${payloadBytes} bytes plus headers exceed the max_payload of NATS at ${server} (${maxPayload ?? "unknown"} bytes)`,
+      `publish to ${JSON.stringify(topic)}: ${payloadBytes} bytes plus headers exceed ` +
+        `the max_payload of NATS at ${server} (${maxPayload ?? "unknown"} bytes)`,
       Code.InvalidArgument,
     );
   }

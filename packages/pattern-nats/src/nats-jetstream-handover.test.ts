@@ -124,10 +124,12 @@ describe("nats pattern, JetStream: a group member leaves without acking", () => 
 
     const b = await subscribeWithSignal("ledger", "keepers");
     const reader = read(b.sub, (message) => void b.sub.ack([message.messageId]));
-    await eventually(() => expect(reader.messages.map((m) => [m.messageId, m.deliveryAttempt])).toEqual([
-      [held, 2],
-      [later, 1],
-    ]));
+    await eventually(() =>
+      expect(reader.messages.map((m) => [m.messageId, m.deliveryAttempt])).toEqual([
+        [held, 2],
+        [later, 1],
+      ]),
+    );
     await eventually(async () => expect((await jsm.consumers.info(STREAM, consumer)).num_ack_pending).toBe(0));
     b.call.abort();
     await reader.ended;

@@ -50,7 +50,7 @@ describe("nats pattern across a nats-server restart", () => {
     }
   });
 
-  it("publish and subscribe fail at once with UNAVAILABLE naming the server while the connection is down (core and JetStream)", async () => {
+  it("publish and subscribe fail at once with UNAVAILABLE naming the server while disconnected (core and JetStream)", async () => {
     const core = await startNats({ url: server.url, reconnectWaitMs: 50, unhealthyAfterMs: 60_000 });
     const js = await startNats({ url: server.url, jetstream: true, reconnectWaitMs: 50, requestTimeoutMs: 5000 }, "down");
     try {
@@ -94,7 +94,7 @@ describe("nats pattern across a nats-server restart", () => {
     }
   });
 
-  it("JetStream: every publish that resolved, before and after the restart, is received by a group and by an ungrouped subscriber", async () => {
+  it("JetStream: every resolved publish, before and after the restart, reaches a group and an ungrouped subscriber", async () => {
     const nats = await startNats({ url: server.url, jetstream: true, reconnectWaitMs: 50, requestTimeoutMs: 1000 });
     try {
       const { pubsub } = nats;

@@ -9,13 +9,21 @@ export const redisConfigSchema = {
     pattern: /^rediss?:\/\/[^/?#]+(\/\d*)?$/,
     patternHint: "like redis://127.0.0.1:6379 or rediss://user:pass@host:6380/2",
   }),
-  db: field.integer("database index selected after connecting; 0 = the URL's /db, or database 0 (PubSub channels are server-wide: keyPrefix, not db, separates them)", { default: 0, min: 0 }),
+  db: field.integer(
+    "database index selected after connecting; 0 = the URL's /db, or database " +
+      "0 (PubSub channels are server-wide: keyPrefix, not db, separates them)",
+    { default: 0, min: 0 },
+  ),
   username: field.string("ACL user name (Redis 6+); empty = the URL's user, or none", { default: "" }),
   password: field.string("password sent with AUTH; empty = the URL's password, or none", { default: "" }),
   tls: field.boolean("connect with TLS (also implied by a rediss:// URL)", { default: false }),
-  keyPrefix: field.string('prefix of every stored key and PubSub channel; "" = "prism:{namespace}:", so namespaces sharing one Redis never see each other\'s keys or messages', {
-    default: "",
-  }),
+  keyPrefix: field.string(
+    'prefix of every stored key and PubSub channel; "" = "prism:{namespace}:", ' +
+      "so namespaces sharing one Redis never see each other's keys or messages",
+    {
+      default: "",
+    },
+  ),
   connectTimeoutMs: field.integer("how long one connection attempt may take, in milliseconds", { default: 2000, min: 1 }),
   commandTimeoutMs: field.integer("how long a command may wait for its reply before failing UNAVAILABLE, in milliseconds", {
     default: 2000,
@@ -25,10 +33,13 @@ export const redisConfigSchema = {
     default: 1,
     min: 0,
   }),
-  reconnectInitialDelayMs: field.integer("first delay before reconnecting after the connection is lost, in milliseconds (doubles per attempt)", {
-    default: 50,
-    min: 1,
-  }),
+  reconnectInitialDelayMs: field.integer(
+    "first delay before reconnecting after the connection is lost, in milliseconds (doubles per attempt)",
+    {
+      default: 50,
+      min: 1,
+    },
+  ),
   reconnectMaxDelayMs: field.integer("cap of the doubling reconnect delay, in milliseconds; reconnection never gives up", {
     default: 2000,
     min: 1,

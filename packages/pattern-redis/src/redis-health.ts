@@ -39,7 +39,9 @@ export function assessRedisHealth(input: RedisHealthInput): HealthReport {
     if (disconnectedForMs > unhealthyAfterMs) {
       return {
         status: "UNHEALTHY",
-        message: `redis at ${address} unreachable for ${disconnectedForMs} ms (more than unhealthyAfterMs ${unhealthyAfterMs})${cause}; still reconnecting`,
+        message:
+          `redis at ${address} unreachable for ${disconnectedForMs} ms ` +
+          `(more than unhealthyAfterMs ${unhealthyAfterMs})${cause}; still reconnecting`,
         details,
       };
     }

@@ -86,7 +86,11 @@ describe("RedisKeyValue", () => {
   it("expires a key after its TTL, and a later set without TTL clears it", async () => {
     const kv = await keyValue(resolveKeyPrefix("", "ttl"));
     await kv.set("short", text("soon gone"), 30);
-    await pollUntil("the key to expire", () => kv.get("short"), (value) => value === undefined);
+    await pollUntil(
+      "the key to expire",
+      () => kv.get("short"),
+      (value) => value === undefined,
+    );
     expect(await kv.exists("short")).toBe(false);
 
     await kv.set("long", text("v1"), 600_000);

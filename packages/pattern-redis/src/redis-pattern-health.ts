@@ -21,7 +21,9 @@ export function redisPatternHealth(command: HealthReport, subscriber: RedisSubsc
     const downFor = subscriber.disconnectedForMs === undefined ? "" : ` (down for ${subscriber.disconnectedForMs} ms)`;
     return {
       status: "DEGRADED",
-      message: `the pubsub subscriber connection to redis at ${subscriber.address} is ${subscriber.state}${downFor}; subscriptions receive nothing until it reconnects`,
+      message:
+        `the pubsub subscriber connection to redis at ${subscriber.address} is ${subscriber.state}${downFor}; ` +
+        "subscriptions receive nothing until it reconnects",
       details,
     };
   }

@@ -1,7 +1,14 @@
 // Tests of the redis pattern's PubSub wiring against a real, private redis-server: pubsub beside
 // keyvalue, counters in health, DEGRADED while only the subscriber connection is down (then resubscribed),
 // the subscriberBufferSize setting, and stop() ending subscriptions.
-import { createLogger, type HealthReport, parseConfig, type PatternInstance, type PubSubBackend, type PubSubMessage } from "@prism/pattern-sdk";
+import {
+  createLogger,
+  type HealthReport,
+  parseConfig,
+  type PatternInstance,
+  type PubSubBackend,
+  type PubSubMessage,
+} from "@prism/pattern-sdk";
 import { type RedisServer, startRedisServer } from "@prism/pattern-sdk/testing";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -71,7 +78,11 @@ describe("redisPattern pubsub", () => {
     const pattern = await started("small", { subscriberBufferSize: 2 });
     const idle = await subscribe(pattern.pubsub, "burst");
     for (let i = 0; i < 5; i++) await pattern.pubsub.publish("burst", bytes(`m${i}`), {});
-    const report = await pollUntil("3 drops", () => health(pattern), (r) => r.details?.dropped === 3);
+    const report = await pollUntil(
+      "3 drops",
+      () => health(pattern),
+      (r) => r.details?.dropped === 3,
+    );
     expect(report.details).toMatchObject({ subscriptions: 1, published: 5 });
     await idle.close();
   });
@@ -85,7 +96,11 @@ describe("redisPattern pubsub", () => {
     expect(clientId).toBeDefined();
     await admin.call("CLIENT", "KILL", "ID", clientId!);
 
-    const degraded = await pollUntil("DEGRADED", () => health(pattern), (report) => report.status === "DEGRADED");
+    const degraded = await pollUntil(
+      "DEGRADED",
+      () => health(pattern),
+      (report) => report.status === "DEGRADED",
+    );
     expect(degraded.message).toMatch(/subscriber connection/);
     expect(degraded.details).toMatchObject({ state: "ready", subscriberDisconnectedForMs: expect.any(Number) });
 
@@ -104,7 +119,11 @@ describe("redisPattern pubsub", () => {
       (message) => message !== undefined,
     );
     expect(received).toMatchObject({ topic: "beat" });
-    await pollUntil("HEALTHY again", () => health(pattern), (report) => report.status === "HEALTHY");
+    await pollUntil(
+      "HEALTHY again",
+      () => health(pattern),
+      (report) => report.status === "HEALTHY",
+    );
   });
 
   it("ends subscriptions on stop", async () => {

@@ -85,13 +85,19 @@ describe("redisPattern", () => {
 
     await server.kill();
     expect(await codeOf(Promise.resolve(keyvalue.get("before")))).toBe(Code.Unavailable);
-    const degraded = await pollUntil("DEGRADED", () => health(pattern), (report) => report.status === "DEGRADED");
-    expect(degraded.details).toMatchObject({ address: `127.0.0.1:${server.port}`, disconnectedForMs: expect.any(Number) });
-    await pollUntil("UNHEALTHY", () => health(pattern), (report) => report.status === "UNHEALTHY");
-    expect(await codeOf(Promise.resolve(keyvalue.set("during", text("x"), 0)))).toBe(Code.Unavailable);
-    expect(await codeOf(Promise.resolve(keyvalue.scan({ prefix: "", cursor: "", limit: 10, includeValues: true })))).toBe(
-      Code.Unavailable,
+    const degraded = await pollUntil(
+      "DEGRADED",
+      () => health(pattern),
+      (report) => report.status === "DEGRADED",
     );
+    expect(degraded.details).toMatchObject({ address: `127.0.0.1:${server.port}`, disconnectedForMs: expect.any(Number) });
+    await pollUntil(
+      "UNHEALTHY",
+      () => health(pattern),
+      (report) => report.status === "UNHEALTHY",
+    );
+    expect(await codeOf(Promise.resolve(keyvalue.set("during", text("x"), 0)))).toBe(Code.Unavailable);
+    expect(await codeOf(Promise.resolve(keyvalue.scan({ prefix: "", cursor: "", limit: 10, includeValues: true })))).toBe(Code.Unavailable);
     expect(await codeOf(keyvalue.getMany!(["a", "b"]))).toBe(Code.Unavailable);
     expect(await codeOf(keyvalue.setMany!([{ key: "a", value: text("x"), ttlMs: 0 }]))).toBe(Code.Unavailable);
     expect(await codeOf(keyvalue.deleteMany!(["a", "b"]))).toBe(Code.Unavailable);
@@ -103,10 +109,18 @@ describe("redisPattern", () => {
     expect((await health(late)).status).not.toBe("HEALTHY");
 
     await server.restart();
-    await pollUntil("HEALTHY after restart", () => health(pattern), (report) => report.status === "HEALTHY");
+    await pollUntil(
+      "HEALTHY after restart",
+      () => health(pattern),
+      (report) => report.status === "HEALTHY",
+    );
     await keyvalue.set("after", text("2"), 0);
     expect(await keyvalue.get("after")).toEqual(text("2"));
-    await pollUntil("the late pattern to connect", () => health(late), (report) => report.status === "HEALTHY");
+    await pollUntil(
+      "the late pattern to connect",
+      () => health(late),
+      (report) => report.status === "HEALTHY",
+    );
     await late.keyvalue!.set("k", text("late"), 0);
     expect(await late.keyvalue!.get("k")).toEqual(text("late"));
 

@@ -49,10 +49,13 @@ function subscribe(pubsub: RedisPubSub, topic: string, group = "", signal = new 
   return pubsub.subscribe({ topic, group, maxInFlight: 1, signal });
 }
 
-
 /** Waits until `subscription` has `count` messages queued, then reads them. */
 async function receive(subscription: LocalSubscription, count: number): Promise<PubSubMessage[]> {
-  await pollUntil(`${count} messages on ${subscription.filter}`, () => subscription.pending, (pending) => pending >= count);
+  await pollUntil(
+    `${count} messages on ${subscription.filter}`,
+    () => subscription.pending,
+    (pending) => pending >= count,
+  );
   return drainQueued(subscription);
 }
 
@@ -210,7 +213,11 @@ describe("RedisPubSub lifecycle", () => {
     await pubsub.publish("closing", bytes("two"), {});
     await pubsub.publish("closing.x", bytes("two"), {});
     expect(sub.pending + aborted.pending).toBe(0);
-    await pollUntil("channels unsubscribed", async () => [await numsub("test:ps:closing"), await numpat()], ([a, b]) => a === 0 && b === 0);
+    await pollUntil(
+      "channels unsubscribed",
+      async () => [await numsub("test:ps:closing"), await numpat()],
+      ([a, b]) => a === 0 && b === 0,
+    );
 
     pubsub.close();
     expect(await codeOf(pubsub.publish("closing", bytes("x"), {}))).toBe(Code.Unavailable);
@@ -227,7 +234,11 @@ describe("RedisPubSub lifecycle", () => {
     expect(payloads(await receive(second, 1))).toEqual(["still"]);
     expect(await numsub("test:ps:shared")).toBe(1);
     await second.close();
-    await pollUntil("shared unsubscribed", () => numsub("test:ps:shared"), (count) => count === 0);
+    await pollUntil(
+      "shared unsubscribed",
+      () => numsub("test:ps:shared"),
+      (count) => count === 0,
+    );
   });
 
   it("leaves no subscription behind after 1,000 subscribe/close cycles, locally or on the server", async () => {
@@ -311,7 +322,11 @@ describe("RedisPubSub outage", () => {
 
     await server.kill();
     expect(await codeOf(pubsub.publish("outage.t", bytes("lost"), {}))).toBe(Code.Unavailable);
-    await pollUntil("subscribe to fail UNAVAILABLE", () => codeOf(subscribe(pubsub, "outage.new")), (code) => code === Code.Unavailable);
+    await pollUntil(
+      "subscribe to fail UNAVAILABLE",
+      () => codeOf(subscribe(pubsub, "outage.new")),
+      (code) => code === Code.Unavailable,
+    );
     // Closed during the outage: must not come back after the reconnect.
     await leaving.close();
     expect(pubsub.subscriptionCount()).toBe(2);

@@ -35,7 +35,9 @@ export class RedisSubscriber {
     private readonly address: string,
   ) {
     if (client.options.autoResubscribe !== false) {
-      throw new Error("the subscriber client must have autoResubscribe off (use createRedisSubscriberClient); RedisSubscriber resubscribes itself");
+      throw new Error(
+        "the subscriber client must have autoResubscribe off (use createRedisSubscriberClient); RedisSubscriber resubscribes itself",
+      );
     }
     client.on("ready", this.onReady);
     client.on("close", this.onClose);

@@ -43,7 +43,11 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   const router = new NamespaceRouter();
   const runtimes: PatternRuntime[] = [];
   const stopPatterns = async () => {
-    await Promise.all(runtimes.map((runtime) => runtime.stop().catch((error: Error) => logger.error(`stopping ${runtime.description} failed: ${error.message}`))));
+    await Promise.all(
+      runtimes.map((runtime) =>
+        runtime.stop().catch((error: Error) => logger.error(`stopping ${runtime.description} failed: ${error.message}`)),
+      ),
+    );
     rmSync(socketDir, { recursive: true, force: true });
   };
 

@@ -38,7 +38,16 @@ describe("CORS on the front door", () => {
     expect(response.headers.get("vary")).toContain("Origin");
     expect(response.headers.get("access-control-allow-methods")).toBe("POST, GET, OPTIONS");
     const allowed = response.headers.get("access-control-allow-headers")?.split(", ") ?? [];
-    for (const name of ["content-type", "connect-protocol-version", "connect-timeout-ms", "x-grpc-web", "x-user-agent", "grpc-timeout", "prism-namespace", "authorization"]) {
+    for (const name of [
+      "content-type",
+      "connect-protocol-version",
+      "connect-timeout-ms",
+      "x-grpc-web",
+      "x-user-agent",
+      "grpc-timeout",
+      "prism-namespace",
+      "authorization",
+    ]) {
       expect(allowed).toContain(name);
     }
     expect(response.headers.get("access-control-max-age")).toBe("7200");

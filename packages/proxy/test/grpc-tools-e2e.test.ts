@@ -50,13 +50,16 @@ describe.each(["default", "proc"])("buf curl --protocol grpc, namespace %s", (na
     expect(curl(namespace, "Set", { key: "tool:a", value: b64("A") }).json).toEqual({});
     expect(curl(namespace, "Get", { key: "tool:a" }).json).toEqual({ value: b64("A") });
     expect(curl(namespace, "Exists", { key: "tool:a" }).json).toEqual({ exists: true });
-    expect(curl(namespace, "BatchSet", { entries: [{ key: "tool:b", value: b64("B") }, { key: "tool:c", value: b64("C"), ttlMs: "60000" }] }).json).toEqual({ count: 2 });
+    expect(
+      curl(namespace, "BatchSet", {
+        entries: [
+          { key: "tool:b", value: b64("B") },
+          { key: "tool:c", value: b64("C"), ttlMs: "60000" },
+        ],
+      }).json,
+    ).toEqual({ count: 2 });
     expect(curl(namespace, "BatchGet", { keys: ["tool:b", "tool:zz", "tool:c"] }).json).toEqual({
-      results: [
-        { key: "tool:b", found: true, value: b64("B") },
-        { key: "tool:zz" },
-        { key: "tool:c", found: true, value: b64("C") },
-      ],
+      results: [{ key: "tool:b", found: true, value: b64("B") }, { key: "tool:zz" }, { key: "tool:c", found: true, value: b64("C") }],
     });
     const scan = curl(namespace, "Scan", { prefix: "tool:", limit: 2 }).json;
     expect(scan.items).toEqual([{ key: "tool:a" }, { key: "tool:b" }]);

@@ -2,13 +2,7 @@
 // The same cases run against memstore in-process, memstore as a process, and the custom example pattern.
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import {
-  InvalidArgumentError,
-  KeyNotFoundError,
-  NamespaceNotFoundError,
-  createPrismClient,
-  type PrismClient,
-} from "@prism/client";
+import { InvalidArgumentError, KeyNotFoundError, NamespaceNotFoundError, createPrismClient, type PrismClient } from "@prism/client";
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { mkdtempSync, rmSync } from "node:fs";

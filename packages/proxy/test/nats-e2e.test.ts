@@ -61,10 +61,14 @@ describe("core NATS through the proxy", () => {
     await eventually(() => expect(messages.map((m) => m.text())).toContain("before"));
 
     await nats.restart();
-    await eventually(async () => {
-      await client.pubsub.publish("sensors.temp", "after").catch(() => {});
-      expect(messages.map((m) => m.text())).toContain("after");
-    }, 20_000, 200);
+    await eventually(
+      async () => {
+        await client.pubsub.publish("sensors.temp", "after").catch(() => {});
+        expect(messages.map((m) => m.text())).toContain("after");
+      },
+      20_000,
+      200,
+    );
     subscription.close();
   });
 });
@@ -81,10 +85,14 @@ describe("JetStream through the proxy", () => {
       if (i === 50) await nats.restart();
       acknowledged.push(await publishSurely(() => client.pubsub.publish("orders.created", `order-${i}`)));
     }
-    await eventually(() => {
-      const received = new Set(messages.map((m) => m.messageId));
-      expect(acknowledged.filter((id) => !received.has(id))).toEqual([]);
-    }, 30_000, 100);
+    await eventually(
+      () => {
+        const received = new Set(messages.map((m) => m.messageId));
+        expect(acknowledged.filter((id) => !received.has(id))).toEqual([]);
+      },
+      30_000,
+      100,
+    );
     subscription.close();
   });
 

@@ -35,7 +35,12 @@ describe.each(["inproc", "proc"])("redis outage behind namespace %s", (namespace
     const patternStarts = proxy.logs.filter((r) => r.msg.includes("is serving")).length;
 
     // Traffic in flight while Redis dies.
-    const traffic = Array.from({ length: 50 }, (_, i) => client.kv.set(`mid:${i}`, "x").then(() => "ok", (e: unknown) => e));
+    const traffic = Array.from({ length: 50 }, (_, i) =>
+      client.kv.set(`mid:${i}`, "x").then(
+        () => "ok",
+        (e: unknown) => e,
+      ),
+    );
     await redis.kill();
     const outcomes = await Promise.all(traffic);
     for (const outcome of outcomes) {

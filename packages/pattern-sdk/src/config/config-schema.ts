@@ -49,14 +49,7 @@ export interface RawField extends FieldBase<unknown> {
 }
 
 /** Any field kind. */
-export type ConfigField =
-  | StringField
-  | IntegerField
-  | BooleanField
-  | StringListField
-  | ObjectField
-  | OptionalObjectField
-  | RawField;
+export type ConfigField = StringField | IntegerField | BooleanField | StringListField | ObjectField | OptionalObjectField | RawField;
 
 /** A set of named fields. */
 export type ConfigSchema = { readonly [name: string]: ConfigField };
@@ -187,10 +180,7 @@ export function expectation(spec: ConfigField): string {
       if (spec.pattern) return `a string ${spec.patternHint ?? `matching ${spec.pattern}`}`;
       return "a string";
     case "integer": {
-      const bounds = [
-        spec.min !== undefined ? `>= ${spec.min}` : "",
-        spec.max !== undefined ? `<= ${spec.max}` : "",
-      ].filter(Boolean);
+      const bounds = [spec.min !== undefined ? `>= ${spec.min}` : "", spec.max !== undefined ? `<= ${spec.max}` : ""].filter(Boolean);
       return `an integer${bounds.length ? ` ${bounds.join(" and ")}` : ""}`;
     }
     case "boolean":

@@ -61,9 +61,7 @@ export function callUnary<I extends DescMessage, O extends DescMessage>(
       responseHeaders = h;
     });
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-    stream.on("error", (error) =>
-      finish(new ConnectError(`call to the pattern failed: ${error.message}`, Code.Unavailable)),
-    );
+    stream.on("error", (error) => finish(new ConnectError(`call to the pattern failed: ${error.message}`, Code.Unavailable)));
     let trailers: IncomingHttpHeaders | undefined;
     stream.on("trailers", (t) => {
       trailers = t;

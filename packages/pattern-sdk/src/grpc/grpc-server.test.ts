@@ -1,13 +1,7 @@
 // The lean gRPC server and callUnary together, over a unix socket: success, error status and
 // message propagation, unknown methods, malformed bodies and grpc-timeout deadlines.
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  GetRequestSchema,
-  GetResponseSchema,
-  KeyValueService,
-  SetRequestSchema,
-  SetResponseSchema,
-} from "@prism/proto/keyvalue/v1";
+import { GetRequestSchema, GetResponseSchema, KeyValueService, SetRequestSchema, SetResponseSchema } from "@prism/proto/keyvalue/v1";
 import { mkdtempSync, rmSync } from "node:fs";
 import { type ClientHttp2Session, connect } from "node:http2";
 import { connect as netConnect } from "node:net";
@@ -123,19 +117,12 @@ describe("gRPC server with callUnary", () => {
 
   it("serves many concurrent calls on one session", async () => {
     const keys = Array.from({ length: 50 }, (_, i) => `key-${i}`);
-    const responses = await Promise.all(
-      keys.map((key) => callUnary(session, getPath, GetRequestSchema, GetResponseSchema, { key })),
-    );
-    expect(responses.map((response) => new TextDecoder().decode(response.value))).toEqual(
-      keys.map((key) => `value of ${key}`),
-    );
+    const responses = await Promise.all(keys.map((key) => callUnary(session, getPath, GetRequestSchema, GetResponseSchema, { key })));
+    expect(responses.map((response) => new TextDecoder().decode(response.value))).toEqual(keys.map((key) => `value of ${key}`));
   });
 
   it("propagates a handler's error code and non-ASCII message", async () => {
-    const error = await rejects(
-      callUnary(session, getPath, GetRequestSchema, GetResponseSchema, { key: "missing" }),
-      Code.NotFound,
-    );
+    const error = await rejects(callUnary(session, getPath, GetRequestSchema, GetResponseSchema, { key: "missing" }), Code.NotFound);
     expect(error.rawMessage).toBe('clé "missing" introuvable — 100% absent 🚫');
   });
 
@@ -146,10 +133,7 @@ describe("gRPC server with callUnary", () => {
 
   it("answers an unknown path with UNIMPLEMENTED naming it", async () => {
     const path = "/prism.keyvalue.v1.KeyValueService/Nope";
-    const error = await rejects(
-      callUnary(session, path, GetRequestSchema, GetResponseSchema, { key: "k" }),
-      Code.Unimplemented,
-    );
+    const error = await rejects(callUnary(session, path, GetRequestSchema, GetResponseSchema, { key: "k" }), Code.Unimplemented);
     expect(error.rawMessage).toContain(path);
   });
 

@@ -34,7 +34,7 @@ describe("encodeGrpcMessage", () => {
 
 describe("statusFromError", () => {
   it("keeps a ConnectError's code and raw message (no code prefix)", () => {
-    const status = statusFromError(new ConnectError("key \"k\" not found", Code.NotFound));
+    const status = statusFromError(new ConnectError('key "k" not found', Code.NotFound));
     expect(status).toEqual({ code: Code.NotFound, message: 'key "k" not found' });
   });
 
@@ -63,9 +63,7 @@ describe("statusFromError", () => {
 
 describe("statusTrailers", () => {
   it("writes code, encoded message and metadata", () => {
-    expect(
-      statusTrailers({ code: Code.InvalidArgument, message: "bad ü", metadata: { "prism-error-reason": "x" } }),
-    ).toEqual({
+    expect(statusTrailers({ code: Code.InvalidArgument, message: "bad ü", metadata: { "prism-error-reason": "x" } })).toEqual({
       "grpc-status": String(Code.InvalidArgument),
       "grpc-message": encodeURIComponent("bad ü"),
       "prism-error-reason": "x",

@@ -24,7 +24,14 @@ function backend(endAfterFirst: boolean): PubSubBackend {
     subscriptionCount: () => 0,
     async subscribe(options): Promise<PubSubSubscription> {
       const queue = new MessageQueue<PubSubMessage>(10);
-      const message = { topic: options.topic, payload: new Uint8Array([1]), metadata: {}, messageId: "m1", publishedAtMs: 1, deliveryAttempt: 1 };
+      const message = {
+        topic: options.topic,
+        payload: new Uint8Array([1]),
+        metadata: {},
+        messageId: "m1",
+        publishedAtMs: 1,
+        deliveryAttempt: 1,
+      };
       queue.push(message);
       if (endAfterFirst) queue.close(false);
       options.signal.addEventListener("abort", () => queue.close());
@@ -43,7 +50,10 @@ let server: GrpcServer;
 let session: ClientHttp2Session;
 
 async function serve(endAfterFirst: boolean): Promise<void> {
-  const table = addService(PubSubService, createPubSubHandlers(backend(endAfterFirst), { maxPayloadBytes: 1024, maxMetadataEntries: 8, defaultMaxInFlight: 8 }));
+  const table = addService(
+    PubSubService,
+    createPubSubHandlers(backend(endAfterFirst), { maxPayloadBytes: 1024, maxMetadataEntries: 8, defaultMaxInFlight: 8 }),
+  );
   server = createGrpcServer((path) => table.get(path));
   const socket = join(dir, "s.sock");
   await new Promise<void>((resolve) => server.server.listen(socket, resolve));
@@ -63,7 +73,14 @@ async function subscribe(timeoutMs?: number): Promise<{ events: string[]; error:
   const events: string[] = [];
   try {
     const options = timeoutMs === undefined ? {} : { timeoutMs };
-    for await (const response of callServerStreaming(session, "/prism.pubsub.v1.PubSubService/Subscribe", SubscribeRequestSchema, SubscribeResponseSchema, { topic: "t" }, options)) {
+    for await (const response of callServerStreaming(
+      session,
+      "/prism.pubsub.v1.PubSubService/Subscribe",
+      SubscribeRequestSchema,
+      SubscribeResponseSchema,
+      { topic: "t" },
+      options,
+    )) {
       events.push(response.event.case ?? "none");
     }
     return { events, error: undefined };

@@ -148,12 +148,7 @@ async function runUnary(stream: ServerHttp2Stream, method: GrpcMethod, request: 
   stream.end(payload);
 }
 
-async function runServerStreaming(
-  stream: ServerHttp2Stream,
-  method: GrpcMethod,
-  request: Message,
-  call: CallCancellation,
-): Promise<void> {
+async function runServerStreaming(stream: ServerHttp2Stream, method: GrpcMethod, request: Message, call: CallCancellation): Promise<void> {
   let trailers: OutgoingHttpHeaders = okTrailers;
   let started = false;
   try {

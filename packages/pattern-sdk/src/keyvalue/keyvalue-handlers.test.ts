@@ -138,10 +138,7 @@ describe("KeyValue handlers: single-key calls", () => {
     // "éé" is 2 characters but 4 bytes; "ééé" is 6 bytes; "éééé" is 8 bytes.
     await handlers.set(create(SetRequestSchema, { key: "ééé", value: bytes("v") }), context);
     expect(backend.data.has("ééé")).toBe(true);
-    const error = await rejects(
-      handlers.set(create(SetRequestSchema, { key: "éééé", value: bytes("v") }), context),
-      Code.InvalidArgument,
-    );
+    const error = await rejects(handlers.set(create(SetRequestSchema, { key: "éééé", value: bytes("v") }), context), Code.InvalidArgument);
     expect(error.rawMessage).toContain("8 bytes");
     expect(error.rawMessage).toContain("limits.maxKeyBytes");
     expect(backend.data.has("éééé")).toBe(false);
@@ -189,10 +186,7 @@ describe("KeyValue handlers: scan", () => {
     const { handlers, backend } = setup();
     backend.data.set("a1", { value: bytes("x"), ttlMs: 0 });
     backend.data.set("b1", { value: bytes("y"), ttlMs: 0 });
-    const page = await handlers.scan(
-      create(ScanRequestSchema, { prefix: "a", cursor: "c0", limit: 10, includeValues: true }),
-      context,
-    );
+    const page = await handlers.scan(create(ScanRequestSchema, { prefix: "a", cursor: "c0", limit: 10, includeValues: true }), context);
     expect(backend.scans[0]).toEqual({ prefix: "a", cursor: "c0", limit: 10, includeValues: true });
     expect(page.nextCursor).toBe("");
     expect(page.items?.map((item) => [item.key, text(item.value as Uint8Array)])).toEqual([["a1", "x"]]);
@@ -215,10 +209,7 @@ describe("KeyValue handlers: batches", () => {
     for (const call of [
       handlers.batchGet(create(BatchGetRequestSchema, { keys }), context),
       handlers.batchDelete(create(BatchDeleteRequestSchema, { keys }), context),
-      handlers.batchSet(
-        create(BatchSetRequestSchema, { entries: keys.map((key) => ({ key, value: bytes(key) })) }),
-        context,
-      ),
+      handlers.batchSet(create(BatchSetRequestSchema, { entries: keys.map((key) => ({ key, value: bytes(key) })) }), context),
     ]) {
       const error = await rejects(call, Code.InvalidArgument);
       expect(error.rawMessage).toContain("limits.maxBatchSize");
@@ -231,7 +222,12 @@ describe("KeyValue handlers: batches", () => {
     const { handlers, backend } = setup({ maxValueBytes: 2 });
     await rejects(
       handlers.batchSet(
-        create(BatchSetRequestSchema, { entries: [{ key: "a", value: bytes("1") }, { key: "b", value: bytes("123") }] }),
+        create(BatchSetRequestSchema, {
+          entries: [
+            { key: "a", value: bytes("1") },
+            { key: "b", value: bytes("123") },
+          ],
+        }),
         context,
       ),
       Code.InvalidArgument,
@@ -264,9 +260,7 @@ describe("KeyValue handlers: batches", () => {
     const got = await handlers.batchGet(create(BatchGetRequestSchema, { keys }), context);
     // The backend answered in reverse order; results still follow the request.
     expect(backend.calls).toEqual(["get k4", "get k3", "get missing", "get k1"]);
-    expect(
-      got.results?.map((result) => [result.key, result.found, result.value ? text(result.value as Uint8Array) : undefined]),
-    ).toEqual([
+    expect(got.results?.map((result) => [result.key, result.found, result.value ? text(result.value as Uint8Array) : undefined])).toEqual([
       ["k1", true, "v1"],
       ["missing", false, undefined],
       ["k3", true, "v3"],
@@ -283,7 +277,12 @@ describe("KeyValue handlers: batches", () => {
   it("uses the backend's batch methods when it has them", async () => {
     const { handlers, backend } = setup({}, new BatchBackend());
     await handlers.batchSet(
-      create(BatchSetRequestSchema, { entries: [{ key: "a", value: bytes("1"), ttlMs: 5n }, { key: "b", value: bytes("2") }] }),
+      create(BatchSetRequestSchema, {
+        entries: [
+          { key: "a", value: bytes("1"), ttlMs: 5n },
+          { key: "b", value: bytes("2") },
+        ],
+      }),
       context,
     );
     const got = await handlers.batchGet(create(BatchGetRequestSchema, { keys: ["b", "x", "a"] }), context);

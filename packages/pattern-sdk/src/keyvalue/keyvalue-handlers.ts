@@ -7,10 +7,7 @@ import type { KeyValueBackend } from "./keyvalue-backend.js";
 import type { KeyValueLimits } from "./keyvalue-limits.js";
 
 /** Builds validated KeyValueService handlers for `backend`. */
-export function createKeyValueHandlers(
-  backend: KeyValueBackend,
-  limits: KeyValueLimits,
-): ServiceHandlers<typeof KeyValueService> {
+export function createKeyValueHandlers(backend: KeyValueBackend, limits: KeyValueLimits): ServiceHandlers<typeof KeyValueService> {
   const checkKey = (key: string, what = "key"): void => {
     if (key.length === 0) {
       throw new ConnectError(`${what} is empty: keys must be at least one character`, Code.InvalidArgument);
@@ -42,10 +39,7 @@ export function createKeyValueHandlers(
   };
   const checkBatch = (count: number, what: string): void => {
     if (count > limits.maxBatchSize) {
-      throw new ConnectError(
-        `batch has ${count} ${what}; the limit is ${limits.maxBatchSize} (limits.maxBatchSize)`,
-        Code.InvalidArgument,
-      );
+      throw new ConnectError(`batch has ${count} ${what}; the limit is ${limits.maxBatchSize} (limits.maxBatchSize)`, Code.InvalidArgument);
     }
   };
 
@@ -86,9 +80,7 @@ export function createKeyValueHandlers(
     async batchGet(request) {
       checkBatch(request.keys.length, "keys");
       for (const key of request.keys) checkKey(key);
-      const values = backend.getMany
-        ? await backend.getMany(request.keys)
-        : await Promise.all(request.keys.map((key) => backend.get(key)));
+      const values = backend.getMany ? await backend.getMany(request.keys) : await Promise.all(request.keys.map((key) => backend.get(key)));
       return {
         results: request.keys.map((key, i) => {
           const value = values[i];

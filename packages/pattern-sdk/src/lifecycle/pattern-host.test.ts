@@ -160,9 +160,7 @@ describe("PatternHost initialize", () => {
     const { host } = newHost();
     await expect(host.initialize("ns", { y: 1 }, { path: "config" })).rejects.toThrow(/config\.y/);
     const other = newHost().host;
-    await expect(other.initialize("ns", { limits: { maxKeyBytes: 0 } }, { path: "config" })).rejects.toThrow(
-      /config\.limits\.maxKeyBytes/,
-    );
+    await expect(other.initialize("ns", { limits: { maxKeyBytes: 0 } }, { path: "config" })).rejects.toThrow(/config\.limits\.maxKeyBytes/);
   });
 
   it("applies the limits block to the data-plane handlers", async () => {

@@ -7,12 +7,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { DescService } from "@bufbuild/protobuf";
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
 import { PubSubService } from "@prism/proto/pubsub/v1";
-import {
-  HealthCheckResponseSchema,
-  HealthStatus,
-  PatternLifecycleService,
-  type HealthCheckResponse,
-} from "@prism/proto/pattern/v1";
+import { HealthCheckResponseSchema, HealthStatus, PatternLifecycleService, type HealthCheckResponse } from "@prism/proto/pattern/v1";
 import { field, parseConfig, type ConfigLocation, type ConfigSchema } from "../config/config-schema.js";
 import { addService, type GrpcMethod, type GrpcMethodTable } from "../grpc/grpc-method-table.js";
 import type { CallContext, ServiceHandlers } from "../grpc/service-handlers.js";

@@ -56,12 +56,8 @@ export class LocalFanout {
    */
   open(filter: string, group: string, onEnd?: LocalSubscriptionEnded): LocalSubscription {
     const routes = isWildcard(filter) ? this.wildcard : this.exact;
-    const subscription = new LocalSubscription(
-      `${this.idPrefix}-s${++this.subscriptionsOpened}`,
-      filter,
-      group,
-      this.bufferSize,
-      (ended) => this.detach(ended, routes, onEnd),
+    const subscription = new LocalSubscription(`${this.idPrefix}-s${++this.subscriptionsOpened}`, filter, group, this.bufferSize, (ended) =>
+      this.detach(ended, routes, onEnd),
     );
     let route = routes.get(filter);
     if (!route) {

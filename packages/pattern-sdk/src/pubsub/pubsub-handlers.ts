@@ -2,11 +2,7 @@
 // stream (Subscribed first, then messages), Ack routing, and cleanup when the subscriber leaves.
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import {
-  DeliveryGuarantee as ProtoGuarantee,
-  type PubSubService,
-  type SubscribeResponseSchema,
-} from "@prism/proto/pubsub/v1";
+import { DeliveryGuarantee as ProtoGuarantee, type PubSubService, type SubscribeResponseSchema } from "@prism/proto/pubsub/v1";
 import type { ServiceHandlers } from "../grpc/service-handlers.js";
 import type { PubSubBackend, PubSubMessage, PubSubSubscription } from "./pubsub-backend.js";
 import type { PubSubLimits } from "./pubsub-limits.js";
@@ -28,8 +24,7 @@ export function createPubSubHandlers(backend: PubSubBackend, limits: PubSubLimit
     }
     return response;
   };
-  const guarantee =
-    backend.guarantee === "at-least-once" ? ProtoGuarantee.AT_LEAST_ONCE : ProtoGuarantee.AT_MOST_ONCE;
+  const guarantee = backend.guarantee === "at-least-once" ? ProtoGuarantee.AT_LEAST_ONCE : ProtoGuarantee.AT_MOST_ONCE;
   return {
     async publish(request) {
       checkTopic(request.topic);

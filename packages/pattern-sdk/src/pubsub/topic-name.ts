@@ -12,7 +12,8 @@ const filterPattern = new RegExp(`^(${level}|\\*)(\\.(${level}|\\*))*(\\.>)?$|^>
 export function checkTopic(topic: string): void {
   if (topic.length === 0 || topic.length > 255 || !topicPattern.test(topic)) {
     throw new ConnectError(
-      `invalid topic ${JSON.stringify(topic.slice(0, 100))}: use 1-255 characters, levels of letters, digits, '_', ':' or '-' separated by '.' (wildcards only in Subscribe)`,
+      `invalid topic ${JSON.stringify(topic.slice(0, 100))}: use 1-255 characters, levels ` +
+        `of letters, digits, '_', ':' or '-' separated by '.' (wildcards only in Subscribe)`,
       Code.InvalidArgument,
     );
   }
@@ -22,7 +23,8 @@ export function checkTopic(topic: string): void {
 export function checkTopicFilter(filter: string): void {
   if (filter.length === 0 || filter.length > 255 || !filterPattern.test(filter)) {
     throw new ConnectError(
-      `invalid topic filter ${JSON.stringify(filter.slice(0, 100))}: levels of letters, digits, '_', ':' or '-' separated by '.', where a level may be '*' (one level) and the last may be '>' (the rest)`,
+      `invalid topic filter ${JSON.stringify(filter.slice(0, 100))}: levels of letters, digits, '_', ':' ` +
+        `or '-' separated by '.', where a level may be '*' (one level) and the last may be '>' (the rest)`,
       Code.InvalidArgument,
     );
   }

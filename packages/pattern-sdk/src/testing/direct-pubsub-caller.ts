@@ -23,13 +23,18 @@ import type { PubSubCaller } from "./pubsub-acceptance-options.js";
 /** The Subscribe handler, as built by createPubSubHandlers. */
 type SubscribeHandler = ServiceHandlers<typeof PubSubService>["subscribe"];
 
-/** Calls `backend` through `createPubSubHandlers` (documented default limits, overridden by `limits`) with the shape of a Connect client. */
+/**
+ * Calls `backend` through `createPubSubHandlers` (documented default limits, overridden by `limits`) with the shape of
+ * a Connect client.
+ */
 export function directPubSubCaller(backend: PubSubBackend, limits?: Partial<PubSubLimits>): PubSubCaller {
   const handlers = createPubSubHandlers(backend, { ...parseConfig(pubSubLimitsSchema, {}), ...limits });
   const never = new AbortController().signal;
   return {
     publish: async (request, options) => {
-      const response = await asConnectError(() => handlers.publish(create(PublishRequestSchema, request), { signal: options?.signal ?? never }));
+      const response = await asConnectError(() =>
+        handlers.publish(create(PublishRequestSchema, request), { signal: options?.signal ?? never }),
+      );
       return create(PublishResponseSchema, response);
     },
     ack: async (request, options) => {

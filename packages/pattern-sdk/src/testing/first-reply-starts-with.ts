@@ -2,7 +2,10 @@
 // a line, and checks how the server's first reply starts (e.g. a NATS INFO greeting, a Redis +PONG).
 import { createConnection } from "node:net";
 
-/** Whether a server on 127.0.0.1:`port` accepts a connection and its first data (after `send`, if given) starts with `prefix` within 500 ms. */
+/**
+ * Whether a server on 127.0.0.1:`port` accepts a connection and its first data (after `send`, if given) starts with
+ * `prefix` within 500 ms.
+ */
 export function firstReplyStartsWith(port: number, prefix: string, send?: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ port, host: "127.0.0.1" });

@@ -9,12 +9,7 @@ export function registerBatchCases(ctx: AcceptanceContext): void {
   describe("batch", () => {
     it("BatchGet answers in request order with found=false for missing keys", async () => {
       const kv = ctx.caller();
-      const [a, b, c, missing] = ["a", "b", "c", "missing"].map((name) => ctx.key(`batch-get:${name}`)) as [
-        string,
-        string,
-        string,
-        string,
-      ];
+      const [a, b, c, missing] = ["a", "b", "c", "missing"].map((name) => ctx.key(`batch-get:${name}`)) as [string, string, string, string];
       for (const key of [a, b, c]) await kv.set({ key, value: utf8(`value of ${key}`) });
       const { results } = await kv.batchGet({ keys: [c, missing, a, b] });
       expect(results.map((result) => ({ key: result.key, found: result.found, value: text(result.value) }))).toEqual([
@@ -44,11 +39,7 @@ export function registerBatchCases(ctx: AcceptanceContext): void {
 
     it("BatchDelete answers in request order with deleted=false for missing keys", async () => {
       const kv = ctx.caller();
-      const [a, b, missing] = ["a", "b", "missing"].map((name) => ctx.key(`batch-delete:${name}`)) as [
-        string,
-        string,
-        string,
-      ];
+      const [a, b, missing] = ["a", "b", "missing"].map((name) => ctx.key(`batch-delete:${name}`)) as [string, string, string];
       await kv.set({ key: a, value: utf8("a") });
       await kv.set({ key: b, value: utf8("b") });
       expect((await kv.batchDelete({ keys: [b, missing, a] })).deleted).toEqual([true, false, true]);

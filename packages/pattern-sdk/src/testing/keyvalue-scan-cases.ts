@@ -2,15 +2,7 @@
 // and cursor chaining, values on request, 10,000 keys across pages, and malformed cursors.
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import {
-  type AcceptanceContext,
-  expectCode,
-  scanAll,
-  scanKeys,
-  sorted,
-  text,
-  utf8,
-} from "./keyvalue-acceptance-helpers.js";
+import { type AcceptanceContext, expectCode, scanAll, scanKeys, sorted, text, utf8 } from "./keyvalue-acceptance-helpers.js";
 import type { KeyValueCaller } from "./keyvalue-acceptance-options.js";
 
 /** How many keys the large scan writes and reads back. */
@@ -66,7 +58,7 @@ export function registerScanCases(ctx: AcceptanceContext): void {
       expect(await scanKeys(kv, escaped)).toEqual(sorted(escapedMatches));
     });
 
-    it("returns at most `limit` items per page and chains pages through next_cursor to \"\"", async () => {
+    it('returns at most `limit` items per page and chains pages through next_cursor to ""', async () => {
       const kv = ctx.caller();
       const prefix = ctx.key("scan-limit:");
       const keys = Array.from({ length: 25 }, (_, i) => `${prefix}${String(i).padStart(2, "0")}`);
@@ -119,7 +111,7 @@ export function registerScanCases(ctx: AcceptanceContext): void {
       const kv = ctx.caller();
       const prefix = ctx.key("scan-cursor:");
       await kv.set({ key: `${prefix}a`, value: utf8("a") });
-      for (const cursor of ["this is not a cursor!", "%%%", "{\"after\":\"x\"}"]) {
+      for (const cursor of ["this is not a cursor!", "%%%", '{"after":"x"}']) {
         await expectCode(kv.scan({ prefix, cursor, limit: 10 }), Code.InvalidArgument);
       }
     });

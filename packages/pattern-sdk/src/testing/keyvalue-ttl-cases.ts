@@ -16,8 +16,7 @@ const EXPIRY_BOUND_MS = 15_000;
 export function registerTtlCases(ctx: AcceptanceContext): void {
   describe("ttl", () => {
     /** Resolves once `key` is NOT_FOUND, failing after EXPIRY_BOUND_MS. */
-    const expired = (key: string) =>
-      eventually(() => expectCode(ctx.caller().get({ key }), Code.NotFound), { timeoutMs: EXPIRY_BOUND_MS });
+    const expired = (key: string) => eventually(() => expectCode(ctx.caller().get({ key }), Code.NotFound), { timeoutMs: EXPIRY_BOUND_MS });
 
     it("a key written with a TTL expires: get is NOT_FOUND, exists false, delete false", { timeout: 30_000 }, async () => {
       const kv = ctx.caller();

@@ -3,7 +3,10 @@
 import type { Client } from "@connectrpc/connect";
 import type { PubSubService } from "@prism/proto/pubsub/v1";
 
-/** Publish, Subscribe (server stream) and Ack in Connect client shape: `ConnectError` on failure, the call's `signal` ends a subscription. */
+/**
+ * Publish, Subscribe (server stream) and Ack in Connect client shape: `ConnectError` on failure, the call's `signal`
+ * ends a subscription.
+ */
 export type PubSubCaller = Pick<Client<typeof PubSubService>, "publish" | "subscribe" | "ack">;
 
 /** One backend under test: a caller for it, how to release it, and optionally how many subscriptions it holds open. */

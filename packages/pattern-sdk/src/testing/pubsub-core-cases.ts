@@ -45,8 +45,7 @@ export function registerPubSubCoreCases(ctx: PubSubAcceptanceContext): void {
       const second = await ctx.subscribe(ctx.topic("announce"));
       expect(first.subscriptionId).not.toBe("");
       expect(first.subscriptionId, "subscription ids are unique").not.toBe(second.subscriptionId);
-      const claimed =
-        ctx.capabilities.guarantee === "at-least-once" ? DeliveryGuarantee.AT_LEAST_ONCE : DeliveryGuarantee.AT_MOST_ONCE;
+      const claimed = ctx.capabilities.guarantee === "at-least-once" ? DeliveryGuarantee.AT_LEAST_ONCE : DeliveryGuarantee.AT_MOST_ONCE;
       expect(DeliveryGuarantee[first.guarantee]).toBe(DeliveryGuarantee[claimed]);
       expect(DeliveryGuarantee[second.guarantee]).toBe(DeliveryGuarantee[claimed]);
     });
@@ -60,11 +59,7 @@ export function registerPubSubCoreCases(ctx: PubSubAcceptanceContext): void {
       const topic = ctx.topic("binary");
       const subscriber = await ctx.subscribe(topic);
       const ascending = Uint8Array.from({ length: 256 }, (_, i) => i);
-      const payloads = [
-        new Uint8Array([...ascending, ...ascending.toReversed(), 0, 0, 255, 0]),
-        new Uint8Array([0]),
-        new Uint8Array(0),
-      ];
+      const payloads = [new Uint8Array([...ascending, ...ascending.toReversed(), 0, 0, 255, 0]), new Uint8Array([0]), new Uint8Array(0)];
       const ids: string[] = [];
       for (const payload of payloads) ids.push((await ctx.caller().publish({ topic, payload })).messageId);
       const received = await subscriber.waitForIds(ids);
@@ -97,7 +92,18 @@ export function registerPubSubCoreCases(ctx: PubSubAcceptanceContext): void {
 
     it("publishing to an invalid topic is INVALID_ARGUMENT", async () => {
       const base = ctx.topic("invalid");
-      const topics = ["", `${base}..x`, `.${base}`, `${base}.`, `${base}.has space`, `${base}.*`, `${base}.>`, ">", `${base}.ключ`, `${base}/x`];
+      const topics = [
+        "",
+        `${base}..x`,
+        `.${base}`,
+        `${base}.`,
+        `${base}.has space`,
+        `${base}.*`,
+        `${base}.>`,
+        ">",
+        `${base}.ключ`,
+        `${base}/x`,
+      ];
       // 256 characters, one over the limit.
       topics.push(`${base}.${"x".repeat(255 - base.length)}`);
       for (const topic of topics) {

@@ -3,13 +3,7 @@
 // releases it) and 10 concurrent publishers losing nothing.
 import { describe, expect, it } from "vitest";
 import { utf8 } from "./keyvalue-acceptance-helpers.js";
-import {
-  duplicatesOf,
-  expectExactly,
-  firstOccurrences,
-  idsOf,
-  type PubSubAcceptanceContext,
-} from "./pubsub-acceptance-helpers.js";
+import { duplicatesOf, expectExactly, firstOccurrences, idsOf, type PubSubAcceptanceContext } from "./pubsub-acceptance-helpers.js";
 
 /** Messages of the order case. */
 const ORDERED = 1_000;
@@ -60,13 +54,18 @@ export function registerPubSubDeliveryCases(ctx: PubSubAcceptanceContext): void 
       await ctx.expectBackendSubscriptions();
       const afterClose = await ctx.publishMany(topic, 5, "after-close");
       await staying.waitForIds(afterClose);
-      expect(idsOf(leaving.messages).filter((id) => afterClose.includes(id)), "messages the closed subscriber got").toEqual([]);
+      expect(
+        idsOf(leaving.messages).filter((id) => afterClose.includes(id)),
+        "messages the closed subscriber got",
+      ).toEqual([]);
       expect(firstOccurrences(idsOf(leaving.messages))).toEqual([first]);
       await staying.close();
       await ctx.expectBackendSubscriptions();
     });
 
-    it(`${PUBLISHERS} concurrent publishers × ${PER_PUBLISHER} messages: every subscriber gets every message`, { timeout: 120_000 }, async () => {
+    it(`${PUBLISHERS} concurrent publishers × ${PER_PUBLISHER} messages: every subscriber gets every message`, {
+      timeout: 120_000,
+    }, async () => {
       const topic = ctx.topic("concurrent-publishers");
       const subscribers = [await ctx.subscribe(topic), await ctx.subscribe(topic)];
       const perPublisher = await Promise.all(

@@ -9,7 +9,9 @@ const LATE_DELIVERY_BOUND_MS = 30_000;
 /** Registers the durability cases. */
 export function registerPubSubDurableCases(ctx: PubSubAcceptanceContext): void {
   describe("durable groups", () => {
-    it("messages published while no member is attached reach the group's next member", { timeout: LATE_DELIVERY_BOUND_MS + 30_000 }, async () => {
+    it("messages published while no member is attached reach the group's next member", {
+      timeout: LATE_DELIVERY_BOUND_MS + 30_000,
+    }, async () => {
       const topic = ctx.topic("durable");
       const group = ctx.group("durable");
       // The suite first creates the group by subscribing once and leaving, for backends whose durable

@@ -24,7 +24,9 @@ const MAX_ROUNDS = 10;
 /** Registers the consumer group cases. */
 export function registerPubSubGroupCases(ctx: PubSubAcceptanceContext): void {
   describe("groups", () => {
-    it(`3 members of a group share ${SHARED} messages; a second group and an ungrouped subscriber each get all`, { timeout: 60_000 }, async () => {
+    it(`3 members of a group share ${SHARED} messages; a second group and an ungrouped subscriber each get all`, {
+      timeout: 60_000,
+    }, async () => {
       const topic = ctx.topic("groups-share");
       const shared = ctx.group("share");
       const other = ctx.group("other");

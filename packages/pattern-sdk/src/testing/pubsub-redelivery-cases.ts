@@ -21,28 +21,29 @@ export function registerPubSubRedeliveryCases(ctx: PubSubAcceptanceContext): voi
       expect(await subscriber.ack(...published), "acked of a repeated Ack").toBe(0);
     });
 
-    it(
-      "a member that disconnects without acking has those messages redelivered to another member; acked ones are not",
-      { timeout: REDELIVERY_BOUND_MS + 60_000 },
-      async () => {
-        const topic = ctx.topic("redelivery");
-        const group = ctx.group("redelivery");
-        const first = await ctx.subscribe(topic, { group, autoAck: false, maxInFlight: 100 });
-        const published = await ctx.publishMany(topic, RECEIVED);
-        await first.waitForIds(published);
-        const acked = published.slice(0, RECEIVED / 2);
-        const unacked = published.slice(RECEIVED / 2);
-        expect(await first.ack(...acked), "acked").toBe(acked.length);
+    it("a member that disconnects without acking has those messages redelivered to another member; acked ones are not", {
+      timeout: REDELIVERY_BOUND_MS + 60_000,
+    }, async () => {
+      const topic = ctx.topic("redelivery");
+      const group = ctx.group("redelivery");
+      const first = await ctx.subscribe(topic, { group, autoAck: false, maxInFlight: 100 });
+      const published = await ctx.publishMany(topic, RECEIVED);
+      await first.waitForIds(published);
+      const acked = published.slice(0, RECEIVED / 2);
+      const unacked = published.slice(RECEIVED / 2);
+      expect(await first.ack(...acked), "acked").toBe(acked.length);
 
-        const second = await ctx.subscribe(topic, { group });
-        await first.close();
-        // The same message ids arriving at the other member is the proof; delivery_attempt is not required to grow.
-        await second.waitForIds(unacked, REDELIVERY_BOUND_MS);
-        // A message published now arrives after any redelivery that was due with the unacked ones.
-        const sentinel = await ctx.publishMany(topic, 1, "sentinel");
-        await second.waitForIds(sentinel);
-        expect(idsOf(second.messages).filter((id) => acked.includes(id)), "acked messages that were redelivered").toEqual([]);
-      },
-    );
+      const second = await ctx.subscribe(topic, { group });
+      await first.close();
+      // The same message ids arriving at the other member is the proof; delivery_attempt is not required to grow.
+      await second.waitForIds(unacked, REDELIVERY_BOUND_MS);
+      // A message published now arrives after any redelivery that was due with the unacked ones.
+      const sentinel = await ctx.publishMany(topic, 1, "sentinel");
+      await second.waitForIds(sentinel);
+      expect(
+        idsOf(second.messages).filter((id) => acked.includes(id)),
+        "acked messages that were redelivered",
+      ).toEqual([]);
+    });
   });
 }

@@ -68,7 +68,16 @@ export async function openSubscriber(client: PubSubCaller, topic: string, option
     controller.abort();
     throw new Error(`the first event on ${describe(topic, group)} was ${event?.case ?? "the end of the stream"}, not "subscribed"`);
   }
-  return new Subscriber(client, topic, group, event.value.subscriptionId, event.value.guarantee, controller, events, options.autoAck ?? false);
+  return new Subscriber(
+    client,
+    topic,
+    group,
+    event.value.subscriptionId,
+    event.value.guarantee,
+    controller,
+    events,
+    options.autoAck ?? false,
+  );
 }
 
 /** What `openSubscriber` returns. */
@@ -96,7 +105,11 @@ class Subscriber implements PubSubSubscriber {
   }
 
   async waitFor(count: number, timeoutMs = DEFAULT_WAIT_MS): Promise<Message[]> {
-    await this.poll(() => this.messages.length >= count, () => `${this.messages.length} of ${count} messages`, timeoutMs);
+    await this.poll(
+      () => this.messages.length >= count,
+      () => `${this.messages.length} of ${count} messages`,
+      timeoutMs,
+    );
     return [...this.messages];
   }
 
@@ -109,7 +122,9 @@ class Subscriber implements PubSubSubscriber {
       () => missing().length === 0,
       () => {
         const left = missing();
-        return `${messageIds.length - left.length} of ${messageIds.length} expected message ids (missing e.g. ${left.slice(0, 3).join(", ")}; ${this.messages.length} messages in all)`;
+        const examples = left.slice(0, 3).join(", ");
+        const got = messageIds.length - left.length;
+        return `${got} of ${messageIds.length} expected message ids (missing e.g. ${examples}; ${this.messages.length} in all)`;
       },
       timeoutMs,
     );
@@ -126,12 +141,14 @@ class Subscriber implements PubSubSubscriber {
 
   async close(): Promise<void> {
     if (!this.closing) {
-      await withTimeout(this.flushAcks(), CLOSE_BOUND_MS, `auto-acks of ${this.describe()} did not settle within ${CLOSE_BOUND_MS} ms`).finally(
-        () => {
-          this.closing = true;
-          this.controller.abort();
-        },
-      );
+      await withTimeout(
+        this.flushAcks(),
+        CLOSE_BOUND_MS,
+        `auto-acks of ${this.describe()} did not settle within ${CLOSE_BOUND_MS} ms`,
+      ).finally(() => {
+        this.closing = true;
+        this.controller.abort();
+      });
     }
     await withTimeout(this.pumped, CLOSE_BOUND_MS, `${this.describe()} did not end within ${CLOSE_BOUND_MS} ms of aborting it`);
   }

@@ -15,6 +15,7 @@ export function requireBinary(name: string, debianPackage: string): string {
     }
   }
   throw new Error(
-    `${name} is not on PATH; the tests start their own ${name}. Install it with: apt-get install -y ${debianPackage} (Debian package "${debianPackage}")`,
+    `${name} is not on PATH; the tests start their own ${name}. Install it with: ` +
+      `apt-get install -y ${debianPackage} (Debian package "${debianPackage}")`,
   );
 }

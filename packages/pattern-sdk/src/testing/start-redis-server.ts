@@ -31,4 +31,3 @@ export async function startRedisServer(): Promise<RedisServer> {
   }));
   return { port, url: `redis://127.0.0.1:${port}`, kill, restart, stop };
 }
-

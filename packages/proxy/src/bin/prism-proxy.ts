@@ -41,7 +41,7 @@ try {
   }
   throw error;
 }
-if (!args.config) logger.info("no --config given: serving one \"default\" namespace on in-process memstore");
+if (!args.config) logger.info('no --config given: serving one "default" namespace on in-process memstore');
 
 let proxy: Awaited<ReturnType<typeof startProxy>> | undefined;
 let signals = 0;

@@ -15,6 +15,4 @@ export const apiServices = {
 } as const;
 
 /** API name by full proto service name, for routing a request path. */
-export const apiByServiceName: ReadonlyMap<string, ApiName> = new Map(
-  apiNames.map((api) => [apiServices[api].typeName, api]),
-);
+export const apiByServiceName: ReadonlyMap<string, ApiName> = new Map(apiNames.map((api) => [apiServices[api].typeName, api]));

@@ -40,10 +40,7 @@ describe("proxy config defaults", () => {
   });
 
   it("fills binding defaults and keeps the pattern's config block", () => {
-    const config = parseProxyConfig(
-      { namespaces: { cache: { keyvalue: { backend: "memstore", config: { capacity: 5 } } } } },
-      file,
-    );
+    const config = parseProxyConfig({ namespaces: { cache: { keyvalue: { backend: "memstore", config: { capacity: 5 } } } } }, file);
     expect(config.file).toBe(file);
     expect(config.namespaces.get("cache")?.apis.keyvalue).toEqual({
       backend: "memstore",

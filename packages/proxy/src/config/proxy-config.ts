@@ -12,7 +12,8 @@ export const bindingSchema = {
   backend: field.string("a built-in pattern: memstore, redis or nats; omit when `command` is given", { default: "" }),
   command: field.stringList("argv of a custom pattern process built on @prism/pattern-sdk", { default: [] }),
   isolation: field.string<"inprocess" | "process" | "auto">(
-    "inprocess: loaded into the proxy, no hop; process: a supervised child over a unix socket; auto: inprocess for built-ins, process for commands",
+    "inprocess: loaded into the proxy, no hop; process: a supervised child " +
+      "over a unix socket; auto: inprocess for built-ins, process for commands",
     { values: ["inprocess", "process", "auto"], default: "auto" },
   ),
   config: field.raw("the pattern's own config block (plus `limits`), validated by the pattern", { default: {} }),
@@ -40,10 +41,13 @@ export const topLevelSchema = {
     patternHint: "of the form HOST:PORT",
   }),
   cors: field.object(
-    'cross-origin access for browsers: `allowOrigins` (list of origins; default [] = none, "*" = any) and `maxAgeSeconds` (preflight cache time; default 7200)',
+    "cross-origin access for browsers: `allowOrigins` (list of origins; default [] " +
+      '= none, "*" = any) and `maxAgeSeconds` (preflight cache time; default 7200)',
     corsSchema,
   ),
-  namespaces: field.raw("namespace name → { keyvalue: binding, pubsub: binding }; absent = one default namespace on memstore", { default: undefined }),
+  namespaces: field.raw("namespace name → { keyvalue: binding, pubsub: binding }; absent = one default namespace on memstore", {
+    default: undefined,
+  }),
 } as const;
 
 /** The validated `cors` block. */
@@ -81,7 +85,10 @@ export const builtinBackends = ["memstore", "redis", "nats"] as const;
 
 /** The zero-config default: one `default` namespace with KeyValue and PubSub on in-process memstore. */
 export function defaultProxyConfig(listen = defaultListen): ProxyConfig {
-  return parseProxyConfig({ listen, namespaces: { default: { keyvalue: { backend: "memstore" }, pubsub: { backend: "memstore" } } } }, undefined);
+  return parseProxyConfig(
+    { listen, namespaces: { default: { keyvalue: { backend: "memstore" }, pubsub: { backend: "memstore" } } } },
+    undefined,
+  );
 }
 
 /** Reads and validates a prism.yaml file. */
@@ -114,7 +121,9 @@ export function parseProxyConfig(input: unknown, file: string | undefined): Prox
         file,
         field: path,
         expected: "a namespace name of 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit",
-        problem: `invalid namespace name ${JSON.stringify(name)}: use 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit`,
+        problem:
+          `invalid namespace name ${JSON.stringify(name)}: ` +
+          "use 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit",
       });
     }
     if (typeof apis !== "object" || apis === null || Array.isArray(apis)) {

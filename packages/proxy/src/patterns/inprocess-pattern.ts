@@ -49,7 +49,8 @@ export class InProcessPattern implements PatternRuntime {
     if (!apis.includes(this.options.serviceName)) {
       await this.host.stop();
       throw new Error(
-        `pattern ${this.options.definition.name} does not serve ${this.options.serviceName} (it serves: ${apis.join(", ") || "nothing"}); bind it to another API in ${this.options.location.path.replace(/\.config$/, "")}`,
+        `pattern ${this.options.definition.name} does not serve ${this.options.serviceName} (it serves: ` +
+          `${apis.join(", ") || "nothing"}); bind it to another API in ${this.options.location.path.replace(/\.config$/, "")}`,
       );
     }
     await this.host.start();

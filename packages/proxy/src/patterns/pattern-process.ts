@@ -188,9 +188,23 @@ export class PatternProcess implements PatternRuntime {
     const session = this.session;
     if (wasReady && session && !session.closed) {
       try {
-        const drained = await callUnary(session, "/prism.pattern.v1.PatternLifecycleService/Drain", DrainRequestSchema, DrainResponseSchema, { timeoutMs: this.options.drainTimeoutMs }, { timeoutMs: this.options.drainTimeoutMs + 1000 });
+        const drained = await callUnary(
+          session,
+          "/prism.pattern.v1.PatternLifecycleService/Drain",
+          DrainRequestSchema,
+          DrainResponseSchema,
+          { timeoutMs: this.options.drainTimeoutMs },
+          { timeoutMs: this.options.drainTimeoutMs + 1000 },
+        );
         if (drained.pending > 0) this.options.logger.warn(`pattern drained with ${drained.pending} call(s) still in flight`);
-        await callUnary(session, "/prism.pattern.v1.PatternLifecycleService/Stop", StopRequestSchema, StopResponseSchema, {}, { timeoutMs: lifecycleTimeoutMs });
+        await callUnary(
+          session,
+          "/prism.pattern.v1.PatternLifecycleService/Stop",
+          StopRequestSchema,
+          StopResponseSchema,
+          {},
+          { timeoutMs: lifecycleTimeoutMs },
+        );
       } catch (error) {
         this.options.logger.warn(`graceful stop failed: ${(error as Error).message}; terminating`);
       }
@@ -257,7 +271,14 @@ export class PatternProcess implements PatternRuntime {
       if (!init.apis.includes(this.options.serviceName)) {
         throw new Error(`it does not serve ${this.options.serviceName} (it serves: ${init.apis.join(", ") || "nothing"})`);
       }
-      await callUnary(session, "/prism.pattern.v1.PatternLifecycleService/Start", StartRequestSchema, StartResponseSchema, {}, { timeoutMs: lifecycleTimeoutMs });
+      await callUnary(
+        session,
+        "/prism.pattern.v1.PatternLifecycleService/Start",
+        StartRequestSchema,
+        StartResponseSchema,
+        {},
+        { timeoutMs: lifecycleTimeoutMs },
+      );
       this.startedAt = Date.now();
       logger.info(`pattern ${this.description} is serving ${init.apis.join(", ")} on ${socketPath}`, {
         pid: child.pid,
@@ -375,10 +396,18 @@ export class PatternProcess implements PatternRuntime {
       }
       this.adoptControlSession(session);
     }
-    const response = await callUnary(session, "/prism.pattern.v1.PatternLifecycleService/HealthCheck", HealthCheckRequestSchema, HealthCheckResponseSchema, {}, {
-      timeoutMs: Math.min(2000, this.options.healthIntervalMs),
-    });
-    const status = response.status === HealthStatus.HEALTHY ? "HEALTHY" : response.status === HealthStatus.DEGRADED ? "DEGRADED" : "UNHEALTHY";
+    const response = await callUnary(
+      session,
+      "/prism.pattern.v1.PatternLifecycleService/HealthCheck",
+      HealthCheckRequestSchema,
+      HealthCheckResponseSchema,
+      {},
+      {
+        timeoutMs: Math.min(2000, this.options.healthIntervalMs),
+      },
+    );
+    const status =
+      response.status === HealthStatus.HEALTHY ? "HEALTHY" : response.status === HealthStatus.DEGRADED ? "DEGRADED" : "UNHEALTHY";
     return { status, message: response.message, details: response.details };
   }
 

@@ -7,9 +7,7 @@ const top = () => 1 - Number.EPSILON;
 
 describe("restartDelayMs", () => {
   it("doubles from the initial delay (at the top of the jitter range)", () => {
-    expect([0, 1, 2, 3, 4, 5].map((attempt) => restartDelayMs(attempt, options, top))).toEqual([
-      200, 400, 800, 1600, 3200, 6400,
-    ]);
+    expect([0, 1, 2, 3, 4, 5].map((attempt) => restartDelayMs(attempt, options, top))).toEqual([200, 400, 800, 1600, 3200, 6400]);
   });
 
   it("is capped at maxDelayMs, also for very large attempts", () => {

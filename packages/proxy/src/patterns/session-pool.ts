@@ -123,7 +123,8 @@ export class SessionPool {
       if (index >= 0) this.sessions.splice(index, 1);
       if (this.closed) return;
       this.options.logger.warn(
-        `connection to pattern ${this.options.describe()} closed${reason ? `: ${reason}` : ""}; ${pooled.active} call(s) on it fail UNAVAILABLE; reconnecting`,
+        `connection to pattern ${this.options.describe()} closed${reason ? `: ${reason}` : ""}; ` +
+          `${pooled.active} call(s) on it fail UNAVAILABLE; reconnecting`,
       );
       if (this.sessions.length === 0) void this.grow();
     });

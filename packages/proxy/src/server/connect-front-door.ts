@@ -9,10 +9,7 @@ import { apiServices } from "../config/api-names.js";
 import { namespaceHeader, type NamespaceRouter } from "./namespace-router.js";
 
 /** A request handler for both HTTP/1.1 and HTTP/2 compatibility objects. */
-export type FrontDoorHandler = (
-  request: IncomingMessage | Http2ServerRequest,
-  response: ServerResponse | Http2ServerResponse,
-) => void;
+export type FrontDoorHandler = (request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) => void;
 
 /** Builds the Connect handler serving every API through `router`. */
 export function createConnectFrontDoor(router: NamespaceRouter): FrontDoorHandler {
@@ -29,8 +26,7 @@ function forwardingImpl(service: DescService, router: NamespaceRouter): Record<s
   const impl: Record<string, unknown> = {};
   for (const method of service.methods) {
     const path = `/${service.typeName}/${method.name}`;
-    const runtimeFor = (context: HandlerContext) =>
-      router.routeOrThrow(context.requestHeader.get(namespaceHeader) ?? undefined, path);
+    const runtimeFor = (context: HandlerContext) => router.routeOrThrow(context.requestHeader.get(namespaceHeader) ?? undefined, path);
     if (method.methodKind === "unary") {
       impl[method.localName] = (request: Message, context: HandlerContext) =>
         runtimeFor(context).invokeUnary(path, request, { signal: context.signal, timeoutMs: context.timeoutMs() });

@@ -126,7 +126,10 @@ describe("the cors config block", () => {
   });
 
   it("accepts origins and *", () => {
-    const cors = parseProxyConfig({ cors: { allowOrigins: ["http://app.example", "https://x.example:8443", "*"], maxAgeSeconds: 60 } }, undefined).cors;
+    const cors = parseProxyConfig(
+      { cors: { allowOrigins: ["http://app.example", "https://x.example:8443", "*"], maxAgeSeconds: 60 } },
+      undefined,
+    ).cors;
     expect(cors).toEqual({ allowOrigins: ["http://app.example", "https://x.example:8443", "*"], maxAgeSeconds: 60 });
   });
 

@@ -18,10 +18,7 @@ export const corsAllowedHeaders: readonly string[] = [
 ];
 
 /** Response headers a browser client must be able to read: gRPC status and Prism's error reason. */
-export const corsExposedHeaders: readonly string[] = [
-  ...connectCors.exposedHeaders.map((name) => name.toLowerCase()),
-  errorReasonHeader,
-];
+export const corsExposedHeaders: readonly string[] = [...connectCors.exposedHeaders.map((name) => name.toLowerCase()), errorReasonHeader];
 
 const allowMethods = corsAllowedMethods.join(", ");
 const allowHeaders = corsAllowedHeaders.join(", ");

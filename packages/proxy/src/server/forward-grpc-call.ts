@@ -4,13 +4,7 @@
 // the caller gets UNAVAILABLE, which is retryable, never a bare stream reset.
 import { Code } from "@connectrpc/connect";
 import { respondWithStatus, statusTrailers, type GrpcStatus } from "@prism/pattern-sdk/internal/grpc";
-import {
-  constants,
-  type ClientHttp2Session,
-  type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
-  type ServerHttp2Stream,
-} from "node:http2";
+import { constants, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 
 /** Called once when the forwarded call has ended, either way. */
 export type ForwardDone = () => void;

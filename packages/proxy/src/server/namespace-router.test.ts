@@ -14,7 +14,15 @@ function runtime(description: string): PatternRuntime {
   const unused = (): never => {
     throw new Error("not called by the router");
   };
-  return { description, start: unused, stop: unused, health: unused, serveGrpc: unused, invokeUnary: unused, invokeServerStreaming: unused };
+  return {
+    description,
+    start: unused,
+    stop: unused,
+    health: unused,
+    serveGrpc: unused,
+    invokeUnary: unused,
+    invokeServerStreaming: unused,
+  };
 }
 
 function makeRouter() {

@@ -26,7 +26,6 @@ export class NamespaceRouter {
     const apis = this.namespaces.get(namespace) ?? new Map<ApiName, { ok: true; runtime: PatternRuntime }>();
     this.namespaces.set(namespace, apis);
     apis.set(api, { ok: true, runtime }); // the route result, built once
-
   }
 
   /** Every registered runtime with its namespace and API. */
@@ -54,9 +53,7 @@ export class NamespaceRouter {
       return {
         ok: false,
         code: Code.Unimplemented,
-        message: api
-          ? `namespace ${JSON.stringify(name)} has no ${api} pattern configured`
-          : `unknown method ${path}`,
+        message: api ? `namespace ${JSON.stringify(name)} has no ${api} pattern configured` : `unknown method ${path}`,
       };
     }
     return route;

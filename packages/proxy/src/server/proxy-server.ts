@@ -118,4 +118,3 @@ function sniff(socket: Socket, decide: (isHttp2: boolean) => void): void {
   };
   socket.on("readable", onReadable);
 }
-

@@ -92,7 +92,10 @@ export async function startProxyProcess(options: StartProxyProcessOptions = {}):
     });
   };
 
-  const listening = waitForLog((r) => typeof r.address === "string" && r.msg.includes("listening on") && r.component === "proxy" && r.source === undefined, options.startTimeoutMs ?? 30_000);
+  const listening = waitForLog(
+    (r) => typeof r.address === "string" && r.msg.includes("listening on") && r.component === "proxy" && r.source === undefined,
+    options.startTimeoutMs ?? 30_000,
+  );
   const early = exited.then((code) => {
     throw new Error(`prism-proxy exited with code ${code} before listening:\n${rawLines.join("\n")}`);
   });

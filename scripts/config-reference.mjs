@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 const root = new URL("..", import.meta.url);
 const load = (path) => import(new URL(path, root).href);
 const { bindingSchema, corsSchema, topLevelSchema } = await load("packages/proxy/dist/index.js");
-const { keyValueLimitsSchema, pubSubLimitsSchema, expectation } = await load("packages/pattern-sdk/dist/index.js");
+const { keyValueLimitsSchema, pubSubLimitsSchema, expectation } = await load("packages/pattern-sdk/dist/host.js");
 const { memstorePattern } = await load("packages/pattern-memstore/dist/index.js");
 const { redisPattern } = await load("packages/pattern-redis/dist/index.js");
 const { natsPattern } = await load("packages/pattern-nats/dist/index.js");

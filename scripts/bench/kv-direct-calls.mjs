@@ -5,7 +5,7 @@ import { benchKeys, benchValue, loadKvProtocol } from "./kv-workload.mjs";
 
 /** Returns { Get, Set } call functions over `backend`, with the keys pre-populated. */
 export async function directKvCalls(backend) {
-  const { createKeyValueHandlers, defaultKeyValueLimits } = await importBuilt("pattern-sdk/dist/index.js");
+  const { createKeyValueHandlers, defaultKeyValueLimits } = await importBuilt("pattern-sdk/dist/host.js");
   const { create, GetRequestSchema, SetRequestSchema } = await loadKvProtocol();
   const handlers = createKeyValueHandlers(backend, defaultKeyValueLimits);
   const context = { signal: new AbortController().signal };

@@ -1,5 +1,5 @@
 // What every scenario's open(selected) does: opens shared resources on first need (a private backend
-// server from @prism/pattern-sdk/testing, one real proxy, a lean gRPC load on it), prepares each
+// server from @prism/testkit, one real proxy, a lean gRPC load on it), prepares each
 // selected target just before its cases run, and closes all that was opened in reverse order.
 import { importBuilt } from "./built-packages.mjs";
 import { createGrpcLoad } from "./grpc-load.mjs";
@@ -10,7 +10,7 @@ import { startBenchProxy } from "./proxy-process.mjs";
  * - `targets[target](shared)` → { calls, close? } prepares a target (`close` runs at the session's close);
  * - `casesOf(target, calls)` → the target's cases ({ target, op, call | run });
  * - `proxyConfig(shared)` → the proxy's config (a prism.yaml object), awaited on first need of the proxy;
- * - `testServer`: the @prism/pattern-sdk/testing starter (e.g. "startRedisServer") behind `shared.server()`.
+ * - `testServer`: the @prism/testkit starter (e.g. "startRedisServer") behind `shared.server()`.
  * `shared` has server(), proxy() and load(), each started once on first call. Returns { cases(), close() };
  * call close() in a finally, also when iteration threw.
  */
@@ -27,7 +27,7 @@ export function openScenarioSession(selected, { targets, casesOf, proxyConfig, t
   };
   const shared = {
     server: onFirstNeed(
-      () => importBuilt("pattern-sdk/dist/testing/index.js").then((testing) => testing[testServer]()),
+      () => importBuilt("testkit/dist/index.js").then((testing) => testing[testServer]()),
       (server) => server.stop(),
     ),
     proxy: onFirstNeed(

@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger, parseConfig } from "@prism/pattern-sdk";
-import { directKeyValueCaller, keyValueAcceptanceSuite } from "@prism/pattern-sdk/testing";
+import { createLogger, parseConfig } from "@prism/pattern-sdk/host";
+import { directKeyValueCaller, keyValueAcceptanceSuite } from "@prism/testkit";
 import { jsonFilePattern } from "./json-file-pattern.js";
 
 keyValueAcceptanceSuite("json-file (direct)", {

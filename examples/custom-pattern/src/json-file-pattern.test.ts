@@ -1,17 +1,15 @@
 // Tests of the json-file example pattern: directly through its definition (set/get/scan/TTL,
-// persistence across instances), and as a real process serving KeyValueService over gRPC.
+// persistence across instances), and as a real process serving KeyValueService over gRPC to @prism/client.
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, type ClientHttp2Session } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createLogger, type KeyValueBackend, parseConfig } from "@prism/pattern-sdk";
-import { callUnary } from "@prism/pattern-sdk/internal/grpc";
-import { KeyValueService } from "@prism/proto/keyvalue/v1";
+import { createPrismClient, KeyNotFoundError } from "@prism/client";
+import { Code, type KeyValueBackend } from "@prism/pattern-sdk";
+import { createLogger, parseConfig } from "@prism/pattern-sdk/host";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { jsonFilePattern } from "./json-file-pattern.js";
 
@@ -143,21 +141,9 @@ function isRunning(pid: number | undefined): boolean {
 
 describe("json-file-pattern (process)", () => {
   let child: ChildProcessByStdio<null, null, Readable> | undefined;
-  let session: ClientHttp2Session | undefined;
   afterEach(() => {
-    session?.destroy();
     if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
-
-  /** Calls one unary KeyValueService method on the pattern. */
-  function call<I extends DescMessage, O extends DescMessage>(
-    method: DescMethodUnary<I, O>,
-    request: MessageInitShape<I>,
-  ): Promise<MessageShape<O>> {
-    if (!session) throw new Error("not connected");
-    const path = `/${method.parent.typeName}/${method.name}`;
-    return callUnary(session, path, method.input, method.output, request, { timeoutMs: 5000 });
-  }
 
   it("serves KeyValueService over gRPC and exits 0 on SIGTERM", async () => {
     expect(existsSync(bin), `${bin} is missing: run "pnpm build" in examples/custom-pattern first`).toBe(true);
@@ -183,15 +169,12 @@ describe("json-file-pattern (process)", () => {
     });
     expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
 
-    const connected = connect(`http://${address}`);
-    connected.on("error", () => {});
-    session = connected;
-    await call(KeyValueService.method.set, { key: "greeting", value: text("hello") });
-    const got = await call(KeyValueService.method.get, { key: "greeting" });
-    expect(Buffer.from(got.value).toString()).toBe("hello");
-
-    const missing = call(KeyValueService.method.get, { key: "nope" });
-    await expect(missing).rejects.toBeInstanceOf(ConnectError);
+    // The pattern speaks the same KeyValueService as the proxy, so the application client talks to it directly.
+    const prism = createPrismClient({ url: `http://${address}`, timeoutMs: 5000 });
+    await prism.kv.set("greeting", "hello");
+    expect(await prism.kv.getString("greeting")).toBe("hello");
+    const missing = prism.kv.get("nope");
+    await expect(missing).rejects.toBeInstanceOf(KeyNotFoundError);
     await expect(missing).rejects.toMatchObject({ code: Code.NotFound });
 
     proc.kill("SIGTERM");

@@ -1,6 +1,5 @@
-// @prism/pattern-memstore: the in-memory Prism pattern (KeyValue with TTL, capacity, LRU eviction, prefix scan; PubSub fan-out).
+// @prism/pattern-memstore: the in-memory Prism pattern (KeyValue with TTL, capacity, LRU eviction,
+// prefix scan; PubSub fan-out), the proxy's zero-config default. MemStoreKeyValue is also usable
+// on its own as an in-memory KeyValueBackend.
 export { MemStoreKeyValue, type MemStoreKeyValueOptions, type MemStoreStats } from "./memstore-keyvalue.js";
-export { memstorePattern } from "./memstore-pattern.js";
-export { MemStorePubSub, type MemStorePubSubOptions, type MemStorePubSubStats } from "./memstore-pubsub.js";
-/** The subscriptions MemStorePubSub opens: the SDK's LocalSubscription, under its former name. */
-export { LocalSubscription as MemStoreSubscription } from "@prism/pattern-sdk";
+export { type MemStoreConfig, memstorePattern } from "./memstore-pattern.js";

@@ -1,5 +1,5 @@
 // The KeyValue acceptance suite against MemStoreKeyValue, called directly through the SDK's handlers.
-import { directKeyValueCaller, keyValueAcceptanceSuite } from "@prism/pattern-sdk/testing";
+import { directKeyValueCaller, keyValueAcceptanceSuite } from "@prism/testkit";
 import { MemStoreKeyValue } from "./memstore-keyvalue.js";
 
 keyValueAcceptanceSuite("memstore (direct)", {

@@ -1,5 +1,6 @@
 // Unit tests of the memstore pattern definition: config defaults and validation, health states.
-import { ConfigError, createLogger, parseConfig } from "@prism/pattern-sdk";
+import { ConfigError } from "@prism/pattern-sdk";
+import { createLogger, parseConfig } from "@prism/pattern-sdk/host";
 import { describe, expect, it, vi } from "vitest";
 import { memstorePattern } from "./memstore-pattern.js";
 

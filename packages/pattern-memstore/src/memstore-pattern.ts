@@ -1,35 +1,41 @@
 // The memstore pattern definition: its config schema and a factory that serves MemStoreKeyValue and
 // MemStorePubSub, reporting DEGRADED when the store nears its key or memory limit.
-import { definePattern, field, type HealthReport } from "@prism/pattern-sdk";
+import { type ConfigOf, definePattern, field, type HealthReport, packageVersion } from "@prism/pattern-sdk";
 import { MemStoreKeyValue } from "./memstore-keyvalue.js";
 import { MemStorePubSub } from "./memstore-pubsub.js";
 
 /** Fraction of a limit at which health turns DEGRADED. */
 const DEGRADED_AT = 0.9;
 
+/** Config fields of the memstore pattern (`config:` of a memstore binding). */
+const memstoreConfigSchema = {
+  capacity: field.integer("most keys held at once; 0 = unlimited", { default: 100_000, min: 0 }),
+  eviction: field.string<"lru" | "none">("when a new key does not fit: evict least recently used keys (lru) or refuse the write (none)", {
+    values: ["lru", "none"],
+    default: "lru",
+  }),
+  maxMemoryBytes: field.integer("most bytes held (key UTF-8 length plus value bytes); 0 = unlimited", {
+    default: 0,
+    min: 0,
+  }),
+  sweepIntervalMs: field.integer("how often expired keys are removed from memory, in milliseconds", {
+    default: 1000,
+    min: 10,
+  }),
+  subscriberBufferSize: field.integer("messages buffered per subscriber before new ones are dropped (PubSub)", {
+    default: 1024,
+    min: 1,
+  }),
+} as const;
+
+/** The validated config of a memstore pattern instance. */
+export type MemStoreConfig = ConfigOf<typeof memstoreConfigSchema>;
+
 /** The in-memory pattern: KeyValue with TTL, capacity, LRU eviction and prefix scan; at-most-once PubSub. */
 export const memstorePattern = definePattern({
   name: "memstore",
-  version: "0.1.0",
-  config: {
-    capacity: field.integer("most keys held at once; 0 = unlimited", { default: 100_000, min: 0 }),
-    eviction: field.string<"lru" | "none">("when a new key does not fit: evict least recently used keys (lru) or refuse the write (none)", {
-      values: ["lru", "none"],
-      default: "lru",
-    }),
-    maxMemoryBytes: field.integer("most bytes held (key UTF-8 length plus value bytes); 0 = unlimited", {
-      default: 0,
-      min: 0,
-    }),
-    sweepIntervalMs: field.integer("how often expired keys are removed from memory, in milliseconds", {
-      default: 1000,
-      min: 10,
-    }),
-    subscriberBufferSize: field.integer("messages buffered per subscriber before new ones are dropped (PubSub)", {
-      default: 1024,
-      min: 1,
-    }),
-  },
+  version: packageVersion(import.meta.url),
+  config: memstoreConfigSchema,
   create(config, context) {
     const keyvalue = new MemStoreKeyValue(config);
     const pubsub = new MemStorePubSub(config);

@@ -1,5 +1,5 @@
 // The PubSub acceptance suite against MemStorePubSub, called directly through the SDK's handlers.
-import { directPubSubCaller, pubSubAcceptanceSuite } from "@prism/pattern-sdk/testing";
+import { directPubSubCaller, pubSubAcceptanceSuite } from "@prism/testkit";
 import { MemStorePubSub } from "./memstore-pubsub.js";
 
 pubSubAcceptanceSuite("memstore (direct)", {

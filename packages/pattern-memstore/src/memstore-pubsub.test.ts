@@ -1,7 +1,7 @@
 // Unit tests of MemStorePubSub: fan-out, ordering, exact and wildcard filters, consumer groups,
 // closing and aborting, bounded buffers that drop, payload copies, and the pattern's pubsub wiring.
-import { Code, ConnectError, createLogger, type LocalSubscription, parseConfig, type PubSubMessage } from "@prism/pattern-sdk";
-import { drainQueued } from "@prism/pattern-sdk/testing";
+import { Code, ConnectError, type LocalSubscription, type PubSubMessage } from "@prism/pattern-sdk";
+import { createLogger, parseConfig } from "@prism/pattern-sdk/host";
 import { afterEach, describe, expect, it } from "vitest";
 import { memstorePattern } from "./memstore-pattern.js";
 import { MemStorePubSub } from "./memstore-pubsub.js";
@@ -25,7 +25,7 @@ function subscribe(pubsub: MemStorePubSub, topic: string, group = "", signal = n
 }
 
 const payloads = async (subscription: LocalSubscription): Promise<string[]> =>
-  (await drainQueued(subscription)).map((message) => text(message.payload));
+  subscription.takeQueued().map((message) => text(message.payload));
 
 async function publishMany(pubsub: MemStorePubSub, topic: string, count: number): Promise<string[]> {
   const ids: string[] = [];
@@ -42,7 +42,7 @@ describe("MemStorePubSub fan-out", () => {
     const before = Date.now();
     const id = await pubsub.publish("orders.created", bytes("hello"), { trace: "t1" });
     for (const sub of subs) {
-      const [message, ...rest] = await drainQueued(sub);
+      const [message, ...rest] = sub.takeQueued();
       expect(rest).toEqual([]);
       expect(message).toMatchObject({ topic: "orders.created", metadata: { trace: "t1" }, messageId: id, deliveryAttempt: 1 });
       expect(text(message!.payload)).toBe("hello");
@@ -63,7 +63,7 @@ describe("MemStorePubSub fan-out", () => {
     const pubsub = makePubSub();
     const sub = await subscribe(pubsub, "t");
     const ids = await publishMany(pubsub, "t", 1000);
-    const messages = await drainQueued(sub);
+    const messages = sub.takeQueued();
     expect(messages.map((m) => text(m.payload))).toEqual(range(1000));
     expect(messages.map((m) => m.messageId)).toEqual(ids);
     expect(new Set(ids).size).toBe(1000);
@@ -277,7 +277,7 @@ describe("MemStorePubSub copies", () => {
     await pubsub.publish("t", network.subarray(2, 7), metadata);
     network.fill(0);
     metadata.k = "changed";
-    const [message] = await drainQueued(sub);
+    const [message] = sub.takeQueued();
     expect(text(message!.payload)).toBe("hello");
     expect(message!.payload.byteLength).toBe(5);
     expect(message!.payload.buffer).not.toBe(network.buffer);

@@ -2,7 +2,7 @@
 // fails, leaving no NATS subscription, when it cannot), and a failed NATS subscription ends its
 // subscribers with a warning naming the subject and the error.
 import type { Msg, NatsConnection, Subscription, SubscriptionOptions } from "@nats-io/transport-node";
-import { createLogger } from "@prism/pattern-sdk";
+import { createLogger } from "@prism/pattern-sdk/host";
 import { describe, expect, it } from "vitest";
 import { CoreFanout } from "./core-fanout.js";
 

@@ -3,7 +3,7 @@
 // subscribers dropping, and health.
 import { connect } from "@nats-io/transport-node";
 import { Code, ConnectError } from "@prism/pattern-sdk";
-import { type NatsServer, startNatsServer } from "@prism/pattern-sdk/testing";
+import { type NatsServer, startNatsServer } from "@prism/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytes, eventually, read, type StartedNats, startNats, subscription, text } from "../test/pubsub-test-kit.js";
 

@@ -2,7 +2,7 @@
 // ride one NATS subscription (health detail natsSubscriptions), each message reaches every subscriber as
 // one shared object, groups still split work (inside an instance and across instances), wildcard and
 // exact filters do not double-deliver, and the last subscriber to leave releases the NATS subscription.
-import { type NatsServer, startNatsServer } from "@prism/pattern-sdk/testing";
+import { type NatsServer, startNatsServer } from "@prism/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { bytes, eventually, read, type Reader, type StartedNats, startNats, subscription } from "../test/pubsub-test-kit.js";
 

@@ -3,7 +3,7 @@
 // counted, and a subscriber that does not read holds its messages back instead of using up their
 // deliveries.
 import type { PubSubMessage } from "@prism/pattern-sdk";
-import { type NatsServer, startNatsServer } from "@prism/pattern-sdk/testing";
+import { type NatsServer, startNatsServer } from "@prism/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JetStreamSubscription } from "./jetstream-subscription.js";
 import { bytes, eventually, read, type StartedNats, startNats, subscription } from "../test/pubsub-test-kit.js";

@@ -5,7 +5,7 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { PubSubMessage, PubSubSubscription } from "@prism/pattern-sdk";
-import { directPubSubCaller, type NatsServer, startNatsServer } from "@prism/pattern-sdk/testing";
+import { directPubSubCaller, type NatsServer, startNatsServer } from "@prism/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JetStreamSubscription } from "./jetstream-subscription.js";
 import { durableName } from "./nats-naming.js";

@@ -4,7 +4,7 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { PubSubMessage } from "@prism/pattern-sdk";
-import { type NatsServer, startNatsServer } from "@prism/pattern-sdk/testing";
+import { type NatsServer, startNatsServer } from "@prism/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JetStreamSubscription } from "./jetstream-subscription.js";
 import { durableName } from "./nats-naming.js";

@@ -1,7 +1,8 @@
 // Unit tests of the nats pattern definition: config defaults and validation, and a start that
 // fails with a message naming the URL when no NATS is there.
-import { Code, ConfigError, ConnectError, createLogger, parseConfig } from "@prism/pattern-sdk";
-import { findFreePort } from "@prism/pattern-sdk/testing";
+import { Code, ConfigError, ConnectError } from "@prism/pattern-sdk";
+import { createLogger, parseConfig } from "@prism/pattern-sdk/host";
+import { findFreePort } from "@prism/testkit";
 import { describe, expect, it } from "vitest";
 import { natsPattern } from "./nats-pattern.js";
 

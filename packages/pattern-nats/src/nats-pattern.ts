@@ -1,14 +1,14 @@
 // The nats pattern definition: its config schema and a factory that serves NatsPubSub, connecting
 // at Start (a NATS that is not there fails Start with a message naming the URL) and reporting the
 // connection's health.
-import { definePattern } from "@prism/pattern-sdk";
+import { definePattern, packageVersion } from "@prism/pattern-sdk";
 import { natsConfigSchema } from "./nats-config.js";
 import { NatsPubSub } from "./nats-pubsub.js";
 
 /** The NATS pattern: PubSub on core NATS (at-most-once) or JetStream (at-least-once). */
 export const natsPattern = definePattern({
   name: "nats",
-  version: "0.1.0",
+  version: packageVersion(import.meta.url),
   config: natsConfigSchema,
   create(config, context) {
     const pubsub = new NatsPubSub(config, context.namespace, context.logger);

@@ -1,12 +1,6 @@
 // The PubSub acceptance suite against the nats pattern on a private nats-server, called directly
 // through the SDK's handlers: core NATS (at-most-once) and JetStream (at-least-once, durable groups).
-import {
-  directPubSubCaller,
-  pubSubAcceptanceSuite,
-  startNatsServer,
-  startPatternInstance,
-  type PubSubCapabilities,
-} from "@prism/pattern-sdk/testing";
+import { directPubSubCaller, pubSubAcceptanceSuite, startNatsServer, startPatternInstance, type PubSubCapabilities } from "@prism/testkit";
 import { natsPattern } from "./nats-pattern.js";
 
 const cases: [string, Record<string, unknown>, PubSubCapabilities][] = [

@@ -4,7 +4,7 @@
 // after it.
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@prism/pattern-sdk";
-import { type NatsServer, startNatsServer } from "@prism/pattern-sdk/testing";
+import { type NatsServer, startNatsServer } from "@prism/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytes, eventually, read, startNats, subscription } from "../test/pubsub-test-kit.js";
 

@@ -1,14 +1,7 @@
 // Helpers of the nats pattern's tests: a started pattern instance on a test server (with its log
 // lines captured), subscribe options, and a reader that drains a subscription in the background.
-import {
-  createLogger,
-  parseConfig,
-  type PatternInstance,
-  type PubSubBackend,
-  type PubSubMessage,
-  type PubSubSubscription,
-  type SubscribeRequestOptions,
-} from "@prism/pattern-sdk";
+import type { PatternInstance, PubSubBackend, PubSubMessage, PubSubSubscription, SubscribeRequestOptions } from "@prism/pattern-sdk";
+import { createLogger, parseConfig } from "@prism/pattern-sdk/host";
 import { natsPattern } from "../src/nats-pattern.js";
 
 /** A started nats pattern instance. */

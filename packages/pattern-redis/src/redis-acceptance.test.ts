@@ -1,7 +1,7 @@
 // The KeyValue acceptance suite against RedisKeyValue on a real, private redis-server, called
 // directly through the SDK's handlers.
-import { parseConfig } from "@prism/pattern-sdk";
-import { directKeyValueCaller, keyValueAcceptanceSuite, startRedisServer } from "@prism/pattern-sdk/testing";
+import { parseConfig } from "@prism/pattern-sdk/host";
+import { directKeyValueCaller, keyValueAcceptanceSuite, startRedisServer } from "@prism/testkit";
 import { createRedisClient } from "./redis-client.js";
 import { redisConfigSchema, resolveKeyPrefix } from "./redis-config.js";
 import { RedisKeyValue } from "./redis-keyvalue.js";

@@ -1,5 +1,5 @@
 // Unit tests of the config → ioredis options translation and the reconnect backoff.
-import { parseConfig } from "@prism/pattern-sdk";
+import { parseConfig } from "@prism/pattern-sdk/host";
 import { describe, expect, it } from "vitest";
 import { reconnectDelay, redisClientOptions } from "./redis-client.js";
 import { redisConfigSchema } from "./redis-config.js";

@@ -1,7 +1,8 @@
 // Integration tests of RedisKeyValue against a real, private redis-server: values and TTL, literal
 // prefix scans over many keys, namespace isolation, cursors and batches.
-import { Code, ConnectError, parseConfig } from "@prism/pattern-sdk";
-import { type RedisServer, startRedisServer } from "@prism/pattern-sdk/testing";
+import { Code, ConnectError } from "@prism/pattern-sdk";
+import { parseConfig } from "@prism/pattern-sdk/host";
+import { type RedisServer, startRedisServer } from "@prism/testkit";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pollUntil } from "../test/poll-until.js";

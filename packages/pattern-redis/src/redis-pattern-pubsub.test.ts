@@ -1,15 +1,9 @@
 // Tests of the redis pattern's PubSub wiring against a real, private redis-server: pubsub beside
 // keyvalue, counters in health, DEGRADED while only the subscriber connection is down (then resubscribed),
 // the subscriberBufferSize setting, and stop() ending subscriptions.
-import {
-  createLogger,
-  type HealthReport,
-  parseConfig,
-  type PatternInstance,
-  type PubSubBackend,
-  type PubSubMessage,
-} from "@prism/pattern-sdk";
-import { type RedisServer, startRedisServer } from "@prism/pattern-sdk/testing";
+import type { HealthReport, PatternInstance, PubSubBackend, PubSubMessage } from "@prism/pattern-sdk";
+import { createLogger, parseConfig } from "@prism/pattern-sdk/host";
+import { type RedisServer, startRedisServer } from "@prism/testkit";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pollUntil } from "../test/poll-until.js";

@@ -1,7 +1,8 @@
 // Tests of the redis pattern definition against a real, private redis-server: config defaults and
 // validation, health, and an outage (kill, restart) survived without recreating the backend.
-import { Code, ConfigError, createLogger, type HealthReport, parseConfig, type PatternInstance } from "@prism/pattern-sdk";
-import { type RedisServer, startRedisServer } from "@prism/pattern-sdk/testing";
+import { Code, ConfigError, type HealthReport, type PatternInstance } from "@prism/pattern-sdk";
+import { createLogger, parseConfig } from "@prism/pattern-sdk/host";
+import { type RedisServer, startRedisServer } from "@prism/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeOf } from "../test/code-of.js";
 import { pollUntil } from "../test/poll-until.js";

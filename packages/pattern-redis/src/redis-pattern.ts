@@ -1,7 +1,7 @@
 // The redis pattern definition: its config schema and a factory that serves RedisKeyValue and
 // RedisPubSub per namespace over two ioredis connections (commands, and a dedicated pub/sub
 // subscriber), started without requiring Redis to be up, with PING-based health.
-import { definePattern, type HealthReport } from "@prism/pattern-sdk";
+import { definePattern, packageVersion, type HealthReport } from "@prism/pattern-sdk";
 import { createRedisClient } from "./redis-client.js";
 import { redisConfigSchema, resolveKeyPrefix } from "./redis-config.js";
 import { RedisConnection } from "./redis-connection.js";
@@ -13,7 +13,7 @@ import { createRedisSubscriberClient } from "./redis-subscriber-client.js";
 /** The Redis pattern: KeyValue and at-most-once PubSub on Redis with per-namespace prefixes, fail-fast requests and reconnect forever. */
 export const redisPattern = definePattern({
   name: "redis",
-  version: "0.1.0",
+  version: packageVersion(import.meta.url),
   config: redisConfigSchema,
   create(config, { namespace, logger }) {
     const { client, address, displayUrl } = createRedisClient(config, `prism:${namespace}`);

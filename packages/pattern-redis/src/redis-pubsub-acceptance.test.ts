@@ -1,6 +1,6 @@
 // The PubSub acceptance suite against the redis pattern's PubSub on a private redis-server,
 // called directly through the SDK's handlers.
-import { directPubSubCaller, pubSubAcceptanceSuite, startPatternInstance, startRedisServer } from "@prism/pattern-sdk/testing";
+import { directPubSubCaller, pubSubAcceptanceSuite, startPatternInstance, startRedisServer } from "@prism/testkit";
 import { redisPattern } from "./redis-pattern.js";
 
 pubSubAcceptanceSuite("redis (direct)", {

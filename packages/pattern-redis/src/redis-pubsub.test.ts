@@ -1,8 +1,9 @@
 // Integration tests of RedisPubSub against a real, private redis-server: round trip, fan-out, order,
 // consumer groups, wildcards, closing, leak-free subscribe/close cycles (checked on the server),
 // namespace isolation, bounded buffers that drop, and an outage (kill, restart) survived by subscriptions.
-import { Code, type LocalSubscription, parseConfig, type PubSubMessage } from "@prism/pattern-sdk";
-import { drainQueued, type RedisServer, startRedisServer } from "@prism/pattern-sdk/testing";
+import { Code, type LocalSubscription, type PubSubMessage } from "@prism/pattern-sdk";
+import { parseConfig } from "@prism/pattern-sdk/host";
+import { type RedisServer, startRedisServer } from "@prism/testkit";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { codeOf } from "../test/code-of.js";
@@ -56,7 +57,7 @@ async function receive(subscription: LocalSubscription, count: number): Promise<
     () => subscription.pending,
     (pending) => pending >= count,
   );
-  return drainQueued(subscription);
+  return subscription.takeQueued();
 }
 
 const payloads = (messages: PubSubMessage[]): string[] => messages.map((message) => text(message.payload));
@@ -342,7 +343,7 @@ describe("RedisPubSub outage", () => {
         },
         (pending) => pending > 0,
       );
-      const [first] = await drainQueued(sub);
+      const [first] = sub.takeQueued();
       expect(first).toMatchObject({ topic: "outage.t" });
       expect(text(first!.payload)).toMatch(/^after-\d+$/);
     }

@@ -5,7 +5,7 @@ import { rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { loadConfigFile } from "./config/load-config-file.js";
-import { createGrpcServer } from "./grpc/grpc-server.js";
+import { createGrpcServer } from "@prism/wire";
 import type { PatternDefinition } from "./lifecycle/pattern-definition.js";
 import { PatternHost } from "./lifecycle/pattern-host.js";
 import { createLogger, type Logger } from "./logging/logger.js";

@@ -1,7 +1,6 @@
 // Test helpers for the local fan-out: a minimal message to deliver, and reading what a subscription queued.
 import type { LocalSubscription } from "../src/pubsub/local-subscription.js";
 import type { PubSubMessage } from "../src/pubsub/pubsub-backend.js";
-import { drainQueued } from "../src/testing/drain-queued.js";
 
 /** A first-delivery message on `topic` with id `messageId` and an empty payload. */
 export function testMessage(topic: string, messageId = topic): PubSubMessage {
@@ -10,5 +9,5 @@ export function testMessage(topic: string, messageId = topic): PubSubMessage {
 
 /** Reads every message already queued on `subscription` and returns their ids, in order. */
 export async function queuedIds(subscription: LocalSubscription): Promise<string[]> {
-  return (await drainQueued(subscription)).map((message) => message.messageId);
+  return subscription.takeQueued().map((message) => message.messageId);
 }

@@ -1,14 +1,15 @@
 // startProxy: builds every namespace's patterns from the config, starts them, serves the API on
 // one port, and stops everything (patterns drained, processes reaped) on close.
-import { ConfigError, createLogger, type Logger } from "@prism/pattern-sdk";
+import { ConfigError, type Logger } from "@prism/pattern-sdk";
+import { createLogger } from "@prism/pattern-sdk/host";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { apiServices, type ApiName } from "./config/api-names.js";
 import type { BindingConfig, ProxyConfig } from "./config/proxy-config.js";
-import { builtinPatternCommand, loadBuiltinPattern } from "./patterns/builtin-patterns.js";
 import { InProcessPattern } from "./patterns/inprocess-pattern.js";
+import { loadPatternDefinition, patternCommand } from "./patterns/pattern-module.js";
 import { PatternProcess } from "./patterns/pattern-process.js";
 import type { PatternRuntime } from "./patterns/pattern-runtime.js";
 import { createConnectFrontDoor } from "./server/connect-front-door.js";
@@ -54,7 +55,7 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   try {
     for (const namespace of config.namespaces.values()) {
       for (const [api, binding] of Object.entries(namespace.apis) as [ApiName, BindingConfig][]) {
-        const runtime = await createRuntime(namespace.name, api, binding, config.file, socketDir, logger);
+        const runtime = await createRuntime(namespace.name, api, binding, config, socketDir, logger);
         runtimes.push(runtime);
         await runtime.start();
         router.add(namespace.name, api, runtime);
@@ -113,17 +114,17 @@ async function createRuntime(
   namespace: string,
   api: ApiName,
   binding: BindingConfig,
-  file: string | undefined,
+  config: ProxyConfig,
   socketDir: string,
   parentLogger: Logger,
 ): Promise<PatternRuntime> {
   const logger = parentLogger.child({ namespace, api });
-  const location = { file, path: `namespaces.${namespace}.${api}.config` };
+  const location = { file: config.file, path: `namespaces.${namespace}.${api}.config` };
   const serviceName = apiServices[api].typeName;
-  if (binding.isolation === "inprocess") {
+  if (binding.isolation === "inprocess" && binding.module) {
     return new InProcessPattern({
       namespace,
-      definition: await loadBuiltinPattern(binding.backend),
+      definition: await loadPatternDefinition(binding.module),
       config: binding.config,
       location,
       serviceName,
@@ -132,12 +133,13 @@ async function createRuntime(
       logger,
     });
   }
-  const command = binding.command.length > 0 ? binding.command : builtinPatternCommand(binding.backend);
+  const command = binding.module ? patternCommand(binding.module) : binding.command;
   return new PatternProcess({
     ...binding,
     namespace,
     patternName: binding.backend || command[0]?.split("/").pop() || "pattern",
     command,
+    cwd: config.baseDir,
     config: binding.config,
     location,
     serviceName,

@@ -1,4 +1,5 @@
-// The proxy's version, reported in logs and sent to patterns in Initialize.
+// The proxy's version, read from its package.json (what changesets wrote), for logs, --version and Initialize.
+import { packageVersion } from "@prism/pattern-sdk";
 
 /** @prism/proxy version. */
-export const proxyVersion = "0.1.0";
+export const proxyVersion = packageVersion(import.meta.url);

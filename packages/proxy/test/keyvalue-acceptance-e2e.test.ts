@@ -2,7 +2,7 @@
 // each in-process and as a supervised process.
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { keyValueAcceptanceSuite, startRedisServer, type RedisServer } from "@prism/pattern-sdk/testing";
+import { keyValueAcceptanceSuite, startRedisServer, type RedisServer } from "@prism/testkit";
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
 import { afterAll, beforeAll } from "vitest";
 import { startProxyProcess, type ProxyProcess } from "../src/testing/index.js";

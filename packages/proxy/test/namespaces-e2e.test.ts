@@ -2,7 +2,7 @@
 // identical results against a memstore namespace and a redis namespace, and namespaces sharing
 // one Redis never see each other's keys.
 import { KeyNotFoundError, createPrismClient, type PrismClient } from "@prism/client";
-import { startRedisServer, type RedisServer } from "@prism/pattern-sdk/testing";
+import { startRedisServer, type RedisServer } from "@prism/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxyProcess, type ProxyProcess } from "../src/testing/index.js";
 

@@ -3,7 +3,7 @@
 // publish across a restart, redelivers what a departed subscriber did not ack, and acks work
 // from @prism/client (also over the Connect protocol, as a browser would).
 import { DeadlineExceededError, UnavailableError, createPrismClient, type ReceivedMessage, type Subscription } from "@prism/client";
-import { startNatsServer, type NatsServer } from "@prism/pattern-sdk/testing";
+import { startNatsServer, type NatsServer } from "@prism/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxyProcess, type ProxyProcess } from "../src/testing/index.js";
 import { eventually } from "./eventually.js";

@@ -9,7 +9,7 @@ import {
   type NatsServer,
   type PubSubCapabilities,
   type RedisServer,
-} from "@prism/pattern-sdk/testing";
+} from "@prism/testkit";
 import { PubSubService } from "@prism/proto/pubsub/v1";
 import { afterAll, beforeAll } from "vitest";
 import { startProxyProcess, type ProxyProcess } from "../src/testing/index.js";

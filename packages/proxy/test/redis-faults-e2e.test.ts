@@ -2,7 +2,7 @@
 // UNAVAILABLE within their deadline and health DEGRADED/UNHEALTHY; restarting it on the same port
 // brings traffic back with no proxy or pattern restart. Also: 1,000 concurrent calls succeed.
 import { UnavailableError, createPrismClient } from "@prism/client";
-import { startRedisServer, type RedisServer } from "@prism/pattern-sdk/testing";
+import { startRedisServer, type RedisServer } from "@prism/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxyProcess, type ProxyProcess } from "../src/testing/index.js";
 import { eventually } from "./eventually.js";

@@ -107,7 +107,10 @@ describe("configuration errors", () => {
   it("names the file, the field and the expected value", () => {
     const bad = run("namespaces:\n  cache:\n    keyvalue: { backend: memcached }\n");
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain(`${bad.file}: namespaces.cache.keyvalue.backend: expected one of memstore, redis, nats, got "memcached"`);
+    expect(bad.stderr).toContain(
+      `${bad.file}: namespaces.cache.keyvalue.backend: expected a built-in pattern (memstore, redis, nats), ` +
+        'an installed pattern package or a module path, got "memcached" (no package "memcached" in node_modules',
+    );
 
     const isolation = run("namespaces:\n  cache:\n    keyvalue: { backend: memstore, isolation: remote }\n");
     expect(isolation.stderr).toContain('namespaces.cache.keyvalue.isolation: expected one of "inprocess", "process", "auto", got "remote"');

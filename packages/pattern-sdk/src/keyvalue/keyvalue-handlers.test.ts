@@ -13,7 +13,7 @@ import {
   SetRequestSchema,
 } from "@prism/proto/keyvalue/v1";
 import { describe, expect, it } from "vitest";
-import type { CallContext } from "../grpc/service-handlers.js";
+import type { CallContext } from "@prism/wire";
 import type { KeyValueBackend, KeyValueEntry, ScanPage, ScanPageRequest } from "./keyvalue-backend.js";
 import { createKeyValueHandlers } from "./keyvalue-handlers.js";
 import { defaultKeyValueLimits, type KeyValueLimits } from "./keyvalue-limits.js";

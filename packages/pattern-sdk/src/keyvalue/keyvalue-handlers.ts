@@ -2,7 +2,7 @@
 // NOT_FOUND for missing keys, batch fallbacks, and mapping to the proto response shapes.
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { KeyValueService } from "@prism/proto/keyvalue/v1";
-import type { ServiceHandlers } from "../grpc/service-handlers.js";
+import type { ServiceHandlers } from "@prism/wire";
 import type { KeyValueBackend } from "./keyvalue-backend.js";
 import type { KeyValueLimits } from "./keyvalue-limits.js";
 

@@ -13,7 +13,7 @@ import {
 } from "@prism/proto/pattern/v1";
 import { describe, expect, it } from "vitest";
 import { field } from "../config/config-schema.js";
-import type { CallContext } from "../grpc/service-handlers.js";
+import type { CallContext } from "@prism/wire";
 import type { KeyValueBackend } from "../keyvalue/keyvalue-backend.js";
 import type { Logger } from "../logging/logger.js";
 import type { HealthReport } from "./health-report.js";

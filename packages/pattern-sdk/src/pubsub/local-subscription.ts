@@ -53,6 +53,11 @@ export class LocalSubscription implements PubSubSubscription {
     return this.queue.size;
   }
 
+  /** Removes and returns the messages already queued, oldest first, without waiting for more. */
+  takeQueued(): PubSubMessage[] {
+    return this.queue.takeQueued();
+  }
+
   /** Messages dropped because the buffer was full. */
   get dropped(): number {
     return this.queue.dropped;

@@ -39,6 +39,14 @@ export class MessageQueue<T> implements AsyncIterable<T> {
     return true;
   }
 
+  /** Removes and returns every queued message, oldest first, without waiting for more. */
+  takeQueued(): T[] {
+    const taken = this.items.slice(this.head);
+    this.items.length = 0;
+    this.head = 0;
+    return taken;
+  }
+
   /** Ends the iteration once the queued messages are consumed... or at once when `discard`. */
   close(discard = true): void {
     if (this.closed) return;

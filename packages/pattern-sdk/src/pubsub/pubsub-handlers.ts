@@ -3,7 +3,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { DeliveryGuarantee as ProtoGuarantee, type PubSubService, type SubscribeResponseSchema } from "@prism/proto/pubsub/v1";
-import type { ServiceHandlers } from "../grpc/service-handlers.js";
+import type { ServiceHandlers } from "@prism/wire";
 import type { PubSubBackend, PubSubMessage, PubSubSubscription } from "./pubsub-backend.js";
 import type { PubSubLimits } from "./pubsub-limits.js";
 import { checkTopic, checkTopicFilter } from "./topic-name.js";

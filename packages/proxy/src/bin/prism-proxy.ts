@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The prism-proxy executable: parse flags, load config, start, and stop cleanly on SIGINT/SIGTERM.
-import { ConfigError, createLogger } from "@prism/pattern-sdk";
+import { ConfigError } from "@prism/pattern-sdk";
+import { createLogger } from "@prism/pattern-sdk/host";
 import { parseProxyArgs, proxyUsage } from "../cli-args.js";
 import { defaultProxyConfig, loadProxyConfig, parseProxyConfig } from "../config/proxy-config.js";
 import { startProxy } from "../proxy.js";

@@ -46,6 +46,7 @@ describe("proxy config defaults", () => {
       backend: "memstore",
       command: [],
       isolation: "inprocess",
+      module: { backend: "memstore", builtin: "memstore", url: expect.stringMatching(/^file:.*pattern-memstore/) },
       config: { capacity: 5 },
       startTimeoutMs: 30_000,
       healthIntervalMs: 5_000,
@@ -112,10 +113,15 @@ describe("proxy config bindings", () => {
     }
   });
 
-  it("rejects an unknown backend naming the known ones", () => {
+  it("rejects an unknown backend naming the built-ins and where it looked for a package", () => {
     const error = configError({ namespaces: { c: { keyvalue: { backend: "mongo" } } } });
     expect(error.field).toBe("namespaces.c.keyvalue.backend");
-    expect(error.message).toBe(`${file}: namespaces.c.keyvalue.backend: expected one of memstore, redis, nats, got "mongo"`);
+    expect(error.message).toBe(
+      `${file}: namespaces.c.keyvalue.backend: expected a built-in pattern (memstore, redis, nats), an installed pattern package ` +
+        'or a module path, got "mongo" (no package "mongo" in node_modules at or above /etc/prism, nor beside the proxy; install it: npm i mongo)',
+    );
+    const path = configError({ namespaces: { c: { keyvalue: { backend: "./patterns/mine.js" } } } });
+    expect(path.message).toContain('got "./patterns/mine.js" (no module at /etc/prism/patterns/mine.js)');
   });
 
   it("rejects an unknown binding field with its full path", () => {

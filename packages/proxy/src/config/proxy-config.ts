@@ -1,19 +1,30 @@
 // prism.yaml: the proxy's configuration schema, its defaults, and loading with errors that name
 // the file and the field. No file at all = one `default` namespace on in-process memstore.
-import { ConfigError, field, parseConfig, type ConfigOf } from "@prism/pattern-sdk";
-import { loadConfigFile } from "@prism/pattern-sdk";
-import { apiNames, type ApiName } from "./api-names.js";
+import { ConfigError, field, type ConfigOf } from "@prism/pattern-sdk";
+import { parseConfig } from "@prism/pattern-sdk/host";
+import { loadConfigFile } from "@prism/pattern-sdk/host";
+import { dirname, resolve } from "node:path";
+import { builtinPatternPackages, type PatternModule, resolvePatternModule } from "../patterns/pattern-module.js";
+import { type ApiName, apiNames } from "./api-names.js";
 
 /** Default listen address. */
 export const defaultListen = "127.0.0.1:8980";
 
 /** Schema of one API binding: `namespaces.<name>.<api>`. */
 export const bindingSchema = {
-  backend: field.string("a built-in pattern: memstore, redis or nats; omit when `command` is given", { default: "" }),
-  command: field.stringList("argv of a custom pattern process built on @prism/pattern-sdk", { default: [] }),
+  backend: field.string(
+    'the pattern: a built-in (memstore, redis, nats), an installed pattern package ("@acme/prism-pattern-x") or a module path relative to this file; omit when `command` is given',
+    { default: "" },
+  ),
+  command: field.stringList(
+    "argv of a custom pattern process built on @prism/pattern-sdk; runs in this file's folder, so relative paths are relative to it",
+    {
+      default: [],
+    },
+  ),
   isolation: field.string<"inprocess" | "process" | "auto">(
     "inprocess: loaded into the proxy, no hop; process: a supervised child " +
-      "over a unix socket; auto: inprocess for built-ins, process for commands",
+      "over a unix socket; auto: inprocess for a backend, process for a command",
     { values: ["inprocess", "process", "auto"], default: "auto" },
   ),
   config: field.raw("the pattern's own config block (plus `limits`), validated by the pattern", { default: {} }),
@@ -53,8 +64,13 @@ export const topLevelSchema = {
 /** The validated `cors` block. */
 export type CorsConfig = ConfigOf<typeof corsSchema>;
 
-/** One API binding after validation. */
-export type BindingConfig = ConfigOf<typeof bindingSchema> & { isolation: "inprocess" | "process" };
+/** One API binding after validation: isolation decided, `backend` resolved to the module serving it. */
+export type BindingConfig = ConfigOf<typeof bindingSchema> & {
+  /** Where the pattern runs. */
+  isolation: "inprocess" | "process";
+  /** The module serving `backend` (undefined for a `command` binding). */
+  module: PatternModule | undefined;
+};
 
 /** A validated namespace: which binding serves each API. */
 export interface NamespaceConfig {
@@ -74,14 +90,13 @@ export interface ProxyConfig {
   cors: CorsConfig;
   /** The file it came from, when any. */
   file: string | undefined;
+  /** The folder relative paths are resolved in (pattern packages, module paths, commands): the file's, else the current one. */
+  baseDir: string;
 }
 
 const originPattern = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/i;
 
 const namespacePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-
-/** Built-in backends a binding may name. */
-export const builtinBackends = ["memstore", "redis", "nats"] as const;
 
 /** The zero-config default: one `default` namespace with KeyValue and PubSub on in-process memstore. */
 export function defaultProxyConfig(listen = defaultListen): ProxyConfig {
@@ -114,6 +129,7 @@ export function parseProxyConfig(input: unknown, file: string | undefined): Prox
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ConfigError({ file, field: "namespaces", expected: "a mapping of namespace name to its APIs", got: raw });
   }
+  const baseDir = file === undefined ? process.cwd() : dirname(resolve(file));
   for (const [name, apis] of Object.entries(raw as Record<string, unknown>)) {
     const path = `namespaces.${name}`;
     if (!namespacePattern.test(name)) {
@@ -139,17 +155,17 @@ export function parseProxyConfig(input: unknown, file: string | undefined): Prox
           problem: `unknown API (known: ${apiNames.join(", ")})`,
         });
       }
-      namespace.apis[api as ApiName] = parseBinding(bindingInput, file, `${path}.${api}`);
+      namespace.apis[api as ApiName] = parseBinding(bindingInput, file, `${path}.${api}`, baseDir);
     }
     if (Object.keys(namespace.apis).length === 0) {
       throw new ConfigError({ file, field: path, expected: `at least one of: ${apiNames.join(", ")}`, got: apis });
     }
     namespaces.set(name, namespace);
   }
-  return { listen: top.listen, namespaces, cors: top.cors, file };
+  return { listen: top.listen, namespaces, cors: top.cors, file, baseDir };
 }
 
-function parseBinding(input: unknown, file: string | undefined, path: string): BindingConfig {
+function parseBinding(input: unknown, file: string | undefined, path: string, baseDir: string): BindingConfig {
   const binding = parseConfig(bindingSchema, input, { file, path });
   const hasBackend = binding.backend !== "";
   const hasCommand = binding.command.length > 0;
@@ -158,15 +174,7 @@ function parseBinding(input: unknown, file: string | undefined, path: string): B
       file,
       field: path,
       expected: "exactly one of `backend` or `command`",
-      problem: `give exactly one of \`backend\` (${builtinBackends.join(", ")}) or \`command\` (a custom pattern's argv)`,
-    });
-  }
-  if (hasBackend && !(builtinBackends as readonly string[]).includes(binding.backend)) {
-    throw new ConfigError({
-      file,
-      field: `${path}.backend`,
-      expected: `one of ${builtinBackends.join(", ")}`,
-      got: binding.backend,
+      problem: `give exactly one of \`backend\` (${builtinNames}, or a pattern package) or \`command\` (a custom pattern's argv)`,
     });
   }
   if (hasCommand && binding.isolation === "inprocess") {
@@ -174,9 +182,25 @@ function parseBinding(input: unknown, file: string | undefined, path: string): B
       file,
       field: `${path}.isolation`,
       expected: '"process" (or omit it) for a `command` pattern',
-      problem: "a `command` pattern runs as its own process; isolation inprocess is only for built-in backends",
+      problem: "a `command` pattern runs as its own process; isolation inprocess needs a `backend` (built-in, package or module path)",
     });
   }
+  let module: PatternModule | undefined;
+  if (hasBackend) {
+    try {
+      module = resolvePatternModule(binding.backend, baseDir);
+    } catch (error) {
+      const expected = `a built-in pattern (${builtinNames}), an installed pattern package or a module path`;
+      throw new ConfigError({
+        file,
+        field: `${path}.backend`,
+        expected,
+        problem: `expected ${expected}, got ${JSON.stringify(binding.backend)} (${(error as Error).message})`,
+      });
+    }
+  }
   const isolation = binding.isolation === "auto" ? (hasCommand ? "process" : "inprocess") : binding.isolation;
-  return { ...binding, isolation };
+  return { ...binding, isolation, module };
 }
+
+const builtinNames = Object.keys(builtinPatternPackages).join(", ");

@@ -1,7 +1,8 @@
 // A pattern loaded into the proxy process: calls go straight to its handlers, no hop.
 import type { Message } from "@bufbuild/protobuf";
-import { Code, ConnectError, PatternHost, type HealthReport, type Logger, type PatternDefinition } from "@prism/pattern-sdk";
-import { respondWithStatus, serveGrpcCall, type GrpcMethod } from "@prism/pattern-sdk/internal/grpc";
+import { Code, ConnectError, type HealthReport, type Logger, type PatternDefinition } from "@prism/pattern-sdk";
+import { PatternHost } from "@prism/pattern-sdk/host";
+import { respondWithStatus, serveGrpcCall, type GrpcMethod } from "@prism/wire";
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { HealthMonitor } from "./health-monitor.js";
 import type { InvokeOptions, PatternRuntime } from "./pattern-runtime.js";

@@ -4,7 +4,7 @@
 // is forwarded into the proxy's log, tagged, and the last lines are kept for error messages.
 import type { Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HealthReport, type Logger } from "@prism/pattern-sdk";
-import { callServerStreaming, callUnary, respondWithStatus } from "@prism/pattern-sdk/internal/grpc";
+import { callServerStreaming, callUnary, respondWithStatus } from "@prism/wire";
 import {
   DrainRequestSchema,
   DrainResponseSchema,
@@ -40,6 +40,8 @@ export interface PatternProcessOptions {
   patternName: string;
   /** argv of the pattern; the proxy appends --socket, --managed and --watch-parent. */
   command: string[];
+  /** Working directory of the process (the config file's folder), so relative paths in `command` resolve there. */
+  cwd: string;
   /** The binding's `config:` block, sent as JSON in Initialize. */
   config: unknown;
   /** Config file and field of that block, to prefix validation errors. */
@@ -228,7 +230,7 @@ export class PatternProcess implements PatternRuntime {
     logger.info(`starting pattern ${this.description}: ${[program, ...argv].join(" ")}`);
     // Its own process group: a Ctrl-C or a group-wide SIGTERM reaches the proxy only, which then
     // drains and stops patterns in order. If the proxy dies, --watch-parent ends the child.
-    const child = spawn(program, argv, { stdio: ["pipe", "pipe", "pipe"], env: process.env, detached: true });
+    const child = spawn(program, argv, { cwd: this.options.cwd, stdio: ["pipe", "pipe", "pipe"], env: process.env, detached: true });
     this.child = child;
     let exited: string | undefined;
     let spawnError: Error | undefined;

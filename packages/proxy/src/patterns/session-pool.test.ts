@@ -1,6 +1,6 @@
 // SessionPool against a real HTTP/2 server on a unix socket: leases, capacity, and replacing a
 // session the server drops.
-import { createLogger } from "@prism/pattern-sdk";
+import { createLogger } from "@prism/pattern-sdk/host";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer, type ClientHttp2Session, type Http2Server, type ServerHttp2Session } from "node:http2";
 import { createConnection } from "node:net";

@@ -3,7 +3,7 @@
 // with a gRPC status: when the pattern's side ends without one (crash, reset, lost connection),
 // the caller gets UNAVAILABLE, which is retryable, never a bare stream reset.
 import { Code } from "@connectrpc/connect";
-import { respondWithStatus, statusTrailers, type GrpcStatus } from "@prism/pattern-sdk/internal/grpc";
+import { respondWithStatus, statusTrailers, type GrpcStatus } from "@prism/wire";
 import { constants, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 
 /** Called once when the forwarded call has ended, either way. */

@@ -2,7 +2,7 @@
 // socket to an HTTP/2 or an HTTP/1.1 server. On HTTP/2, gRPC calls take the hot path (route by
 // namespace, then in-process dispatch or a frame pipe); everything else (Connect, gRPC-Web)
 // goes to the Connect front door.
-import { respondWithStatus } from "@prism/pattern-sdk/internal/grpc";
+import { respondWithStatus } from "@prism/wire";
 import { createServer as createHttp1Server } from "node:http";
 import {
   Http2ServerRequest,

@@ -1,9 +1,9 @@
 // Test and bench kit: runs the real `prism-proxy` executable with a given config on a free port,
 // collects its JSON log lines, and stops it (SIGTERM, then SIGKILL) when asked.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
@@ -18,6 +18,18 @@ export type ProxyLogRecord = Record<string, unknown> & { msg: string; level: str
 export interface StartProxyProcessOptions {
   /** The prism.yaml content as an object (written to a temp file); `listen` defaults to 127.0.0.1:0. */
   config?: Record<string, unknown>;
+  /** Start without --config (the zero-config default), listening on 127.0.0.1:0; `config` and `files` are ignored. */
+  noConfig?: boolean;
+  /** The prism-proxy executable to run (default: this package's own build), e.g. one installed from a registry. */
+  bin?: string;
+  /** The Node binary to run it with (default: this process's). */
+  node?: string;
+  /** Working directory of the proxy (default: this process's). */
+  cwd?: string;
+  /** Folder prism.yaml is written to (default: a new temp folder, removed at stop; a given one is kept). */
+  configDir?: string;
+  /** Files written beside prism.yaml (path relative to its folder → content), e.g. pattern modules. */
+  files?: Record<string, string>;
   /** Extra arguments after --config. */
   args?: string[];
   /** Extra environment variables. */
@@ -44,12 +56,20 @@ export interface ProxyProcess {
 
 /** Starts the proxy executable and resolves once it listens. */
 export async function startProxyProcess(options: StartProxyProcessOptions = {}): Promise<ProxyProcess> {
-  const dir = mkdtempSync(join(tmpdir(), "prism-test-"));
+  const dir = options.configDir ?? mkdtempSync(join(tmpdir(), "prism-test-"));
+  const cleanUp = () =>
+    options.configDir ? rmSync(join(dir, "prism.yaml"), { force: true }) : rmSync(dir, { recursive: true, force: true });
   const configFile = join(dir, "prism.yaml");
   writeFileSync(configFile, stringify({ listen: "127.0.0.1:0", ...options.config }));
-  const child = spawn(process.execPath, [proxyBinPath, "--config", configFile, ...(options.args ?? [])], {
+  for (const [path, content] of Object.entries(options.files ?? {})) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  const configArgs = options.noConfig ? ["--listen", "127.0.0.1:0"] : ["--config", configFile];
+  const child = spawn(options.node ?? process.execPath, [options.bin ?? proxyBinPath, ...configArgs, ...(options.args ?? [])], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...options.env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   const logs: ProxyLogRecord[] = [];
   const waiters = new Set<{ predicate: (r: ProxyLogRecord) => boolean; resolve: (r: ProxyLogRecord) => void }>();
@@ -104,7 +124,7 @@ export async function startProxyProcess(options: StartProxyProcessOptions = {}):
     record = await Promise.race([listening, early]);
   } catch (error) {
     child.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
+    cleanUp();
     throw error;
   }
   early.catch(() => {});
@@ -120,10 +140,10 @@ export async function startProxyProcess(options: StartProxyProcessOptions = {}):
         const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
         const code = await exited;
         clearTimeout(killer);
-        rmSync(dir, { recursive: true, force: true });
+        cleanUp();
         return code;
       }
-      rmSync(dir, { recursive: true, force: true });
+      cleanUp();
       return child.exitCode;
     },
   };

@@ -1,0 +1,62 @@
+// A lean gRPC server on node:http2 (cleartext, prior knowledge): routes each stream by path to a
+// method table and serves it with serveGrpcCall. Patterns use it; the proxy reuses its pieces.
+import { Code } from "@connectrpc/connect";
+import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
+import type { GrpcMethod } from "./grpc-method-table.js";
+import { respondWithStatus, serveGrpcCall } from "./serve-grpc-call.js";
+
+/**
+ * A started gRPC server.
+ *
+ * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
+ */
+export interface GrpcServer {
+  /** The underlying HTTP/2 server. */
+  readonly server: Http2Server;
+  /** Stops accepting connections and closes the open ones (gracefully, then forcibly after `graceMs`). */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Finds the method serving a path, or undefined.
+ *
+ * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
+ */
+export type GrpcMethodLookup = (path: string) => GrpcMethod | undefined;
+
+/**
+ * Creates a gRPC server serving the methods `lookup` finds; call `server.listen(...)` to start it.
+ *
+ * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
+ */
+export function createGrpcServer(lookup: GrpcMethodLookup): GrpcServer {
+  const server = createServer({ settings: { maxConcurrentStreams: 10_000 } });
+  const sessions = new Set<ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("error", () => {});
+    session.once("close", () => sessions.delete(session));
+  });
+  server.on("stream", (stream, headers) => {
+    const path = headers[":path"] ?? "";
+    const method = lookup(path);
+    if (!method) {
+      stream.on("error", () => {});
+      respondWithStatus(stream, { code: Code.Unimplemented, message: `no method ${path} here` });
+      return;
+    }
+    void serveGrpcCall(stream, headers, method);
+  });
+  return {
+    server,
+    close(graceMs = 2000) {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const session of sessions) session.close();
+        setTimeout(() => {
+          for (const session of sessions) session.destroy();
+        }, graceMs).unref();
+      });
+    },
+  };
+}

@@ -1,0 +1,16 @@
+// @prism/wire: the lean gRPC-over-HTTP/2 layer Prism's SDK, proxy and client share: message
+// frames, status trailers, deadlines, a unary and server-streaming server on node:http2, and the
+// matching client calls over an existing HTTP/2 session.
+//
+// @private Internal to Prism: every export here may change in any release, without a major
+// version (as connect-es marks its protocol modules). Pattern authors use @prism/pattern-sdk.
+export { callServerStreaming } from "./call-server-streaming.js";
+export { type CallUnaryOptions, callUnary } from "./call-unary.js";
+export { decodeSingleFrame, encodeFrame, FrameReader, frameHeaderBytes, type SingleFrame } from "./grpc-frame.js";
+export { addService, type GrpcMethod, type GrpcMethodTable } from "./grpc-method-table.js";
+export { createGrpcServer, type GrpcMethodLookup, type GrpcServer } from "./grpc-server.js";
+export { encodeGrpcMessage, type GrpcStatus, statusFromError, statusTrailers } from "./grpc-status.js";
+export { formatGrpcTimeout, parseGrpcTimeout } from "./grpc-timeout.js";
+export { maxRequestBytes, respondWithStatus, serveGrpcCall } from "./serve-grpc-call.js";
+export type { CallContext, MethodHandler, ServerStreamingHandler, ServiceHandlers, UnaryHandler } from "./service-handlers.js";
+export { statusFromResponse } from "./status-from-response.js";

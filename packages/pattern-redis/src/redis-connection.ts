@@ -23,6 +23,16 @@ export interface RedisConnectionOptions {
   now?: () => number;
 }
 
+/** How a connection stands, without a round trip: what health reports for a connection it does not PING. */
+export interface RedisConnectionState {
+  /** `host:port` of the server. */
+  address: string;
+  /** ioredis status of the client ("connecting", "ready", "reconnecting", "end", ...). */
+  state: string;
+  /** Milliseconds since it was last ready; undefined while it is ready. */
+  disconnectedForMs: number | undefined;
+}
+
 /** Connects, watches, closes and health-checks one ioredis client. */
 export class RedisConnection {
   /** The client this connection manages. */
@@ -65,6 +75,8 @@ export class RedisConnection {
     try {
       await this.client.connect();
     } catch (error) {
+      // Closed by stop() before it connected: nothing to warn about.
+      if (this.stopping) return;
       this.outageLogged = true;
       const url = this.options.displayUrl ?? this.address;
       this.logger.warn(`redis at ${url} is not reachable at start; reconnecting in the background, requests fail UNAVAILABLE meanwhile`, {
@@ -92,6 +104,11 @@ export class RedisConnection {
   /** How long the client has not been ready, in milliseconds; undefined while it is ready. */
   disconnectedForMs(): number | undefined {
     return this.client.status === "ready" ? undefined : Math.max(0, this.now() - this.downSince);
+  }
+
+  /** The client's status and how long it has been down, without a round trip. */
+  state(): RedisConnectionState {
+    return { address: this.address, state: this.client.status, disconnectedForMs: this.disconnectedForMs() };
   }
 
   /** PINGs Redis when connected and judges the result with assessRedisHealth. */

@@ -5,7 +5,6 @@ import { parseConfig } from "@prism/pattern-sdk/host";
 import { type RedisServer, startRedisServer } from "@prism/testkit";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pollUntil } from "../test/poll-until.js";
 import { createRedisClient } from "./redis-client.js";
 import { redisConfigSchema, resolveKeyPrefix } from "./redis-config.js";
 import { RedisKeyValue } from "./redis-keyvalue.js";
@@ -87,11 +86,9 @@ describe("RedisKeyValue", () => {
   it("expires a key after its TTL, and a later set without TTL clears it", async () => {
     const kv = await keyValue(resolveKeyPrefix("", "ttl"));
     await kv.set("short", text("soon gone"), 30);
-    await pollUntil(
-      "the key to expire",
-      () => kv.get("short"),
-      (value) => value === undefined,
-    );
+    await expect
+      .poll(() => kv.get("short"), { timeout: 15_000, interval: 20, message: "the value of a key set with a 30 ms TTL" })
+      .toBeUndefined();
     expect(await kv.exists("short")).toBe(false);
 
     await kv.set("long", text("v1"), 600_000);

@@ -1,5 +1,5 @@
 // Unit tests of the pattern's combined health: the command connection's report, the subscriber
-// connection (DEGRADED while it is not ready) and the PubSub counters.
+// connection (not counted before it is opened, DEGRADED while it is open but not ready) and the PubSub counters.
 import type { HealthReport } from "@prism/pattern-sdk";
 import { describe, expect, it } from "vitest";
 import { redisPatternHealth } from "./redis-pattern-health.js";
@@ -13,6 +13,19 @@ describe("redisPatternHealth", () => {
     expect(report).toEqual({
       status: "HEALTHY",
       details: { address: "h:1", state: "ready", pingMs: 1, subscriberState: "ready", ...stats },
+    });
+  });
+
+  it("is the command connection's report while the subscriber connection is not open", () => {
+    expect(redisPatternHealth(healthy, undefined, stats)).toEqual({
+      status: "HEALTHY",
+      details: { address: "h:1", state: "ready", pingMs: 1, subscriberState: "not open", ...stats },
+    });
+    const down: HealthReport = { status: "DEGRADED", message: "reconnecting", details: { state: "reconnecting", disconnectedForMs: 9 } };
+    expect(redisPatternHealth(down, undefined, stats)).toEqual({
+      status: "DEGRADED",
+      message: "reconnecting",
+      details: { state: "reconnecting", disconnectedForMs: 9, subscriberState: "not open", ...stats },
     });
   });
 

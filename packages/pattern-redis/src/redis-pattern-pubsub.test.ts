@@ -6,7 +6,6 @@ import { createLogger, parseConfig } from "@prism/pattern-sdk/host";
 import { type RedisServer, startRedisServer } from "@prism/testkit";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pollUntil } from "../test/poll-until.js";
 import { createRedisClient } from "./redis-client.js";
 import { redisPattern } from "./redis-pattern.js";
 
@@ -15,6 +14,8 @@ let admin: Redis;
 const instances: PatternInstance[] = [];
 const logger = createLogger({ level: "error", write: () => undefined });
 const bytes = (value: string) => new TextEncoder().encode(value);
+/** How long to wait for a reconnect or a health change, and how often to look. */
+const eventually = { timeout: 15_000, interval: 20 };
 
 async function started(namespace: string, overrides: Record<string, unknown> = {}): Promise<PatternInstance & { pubsub: PubSubBackend }> {
   const config = parseConfig(redisPattern.config, { url: server.url, commandTimeoutMs: 500, ...overrides });
@@ -72,12 +73,9 @@ describe("redisPattern pubsub", () => {
     const pattern = await started("small", { subscriberBufferSize: 2 });
     const idle = await subscribe(pattern.pubsub, "burst");
     for (let i = 0; i < 5; i++) await pattern.pubsub.publish("burst", bytes(`m${i}`), {});
-    const report = await pollUntil(
-      "3 drops",
-      () => health(pattern),
-      (r) => r.details?.dropped === 3,
-    );
-    expect(report.details).toMatchObject({ subscriptions: 1, published: 5 });
+    await expect
+      .poll(() => health(pattern), { ...eventually, message: "health after 5 messages to a buffer of 2 nobody reads" })
+      .toMatchObject({ details: { dropped: 3, subscriptions: 1, published: 5 } });
     await idle.close();
   });
 
@@ -90,13 +88,13 @@ describe("redisPattern pubsub", () => {
     expect(clientId).toBeDefined();
     await admin.call("CLIENT", "KILL", "ID", clientId!);
 
-    const degraded = await pollUntil(
-      "DEGRADED",
-      () => health(pattern),
-      (report) => report.status === "DEGRADED",
-    );
-    expect(degraded.message).toMatch(/subscriber connection/);
-    expect(degraded.details).toMatchObject({ state: "ready", subscriberDisconnectedForMs: expect.any(Number) });
+    await expect
+      .poll(() => health(pattern), { ...eventually, message: "health while only the subscriber connection is down" })
+      .toMatchObject({
+        status: "DEGRADED",
+        message: expect.stringMatching(/subscriber connection/),
+        details: { state: "ready", subscriberDisconnectedForMs: expect.any(Number) },
+      });
 
     let received: PubSubMessage | undefined;
     void sub[Symbol.asyncIterator]()
@@ -104,20 +102,18 @@ describe("redisPattern pubsub", () => {
       .then((result) => {
         received = result.value;
       });
-    await pollUntil(
-      "a message after the subscriber reconnected",
-      async () => {
-        await pattern.pubsub.publish("beat", bytes("again"), {});
-        return received;
-      },
-      (message) => message !== undefined,
-    );
-    expect(received).toMatchObject({ topic: "beat" });
-    await pollUntil(
-      "HEALTHY again",
-      () => health(pattern),
-      (report) => report.status === "HEALTHY",
-    );
+    await expect
+      .poll(
+        async () => {
+          await pattern.pubsub.publish("beat", bytes("again"), {});
+          return received;
+        },
+        { ...eventually, message: "the message received after publishing again while the subscriber reconnects" },
+      )
+      .toMatchObject({ topic: "beat" });
+    await expect
+      .poll(() => health(pattern), { ...eventually, message: "health after the subscriber connection is back" })
+      .toMatchObject({ status: "HEALTHY" });
   });
 
   it("ends subscriptions on stop", async () => {

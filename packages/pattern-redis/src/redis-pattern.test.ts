@@ -5,7 +5,6 @@ import { createLogger, parseConfig } from "@prism/pattern-sdk/host";
 import { type RedisServer, startRedisServer } from "@prism/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeOf } from "../test/code-of.js";
-import { pollUntil } from "../test/poll-until.js";
 import { redisPattern } from "./redis-pattern.js";
 
 let server: RedisServer;
@@ -13,6 +12,8 @@ const instances: PatternInstance[] = [];
 const logLines: string[] = [];
 const logger = createLogger({ level: "info", write: (line) => logLines.push(line) });
 const text = (value: string) => new TextEncoder().encode(value);
+/** How long to wait for a reconnect or a health change, and how often to look. */
+const eventually = { timeout: 15_000, interval: 20 };
 
 /** Creates (not starts) a pattern instance for `namespace` with fast failure and reconnect settings. */
 async function instance(namespace: string, overrides: Record<string, unknown> = {}): Promise<PatternInstance> {
@@ -86,17 +87,12 @@ describe("redisPattern", () => {
 
     await server.kill();
     expect(await codeOf(Promise.resolve(keyvalue.get("before")))).toBe(Code.Unavailable);
-    const degraded = await pollUntil(
-      "DEGRADED",
-      () => health(pattern),
-      (report) => report.status === "DEGRADED",
-    );
-    expect(degraded.details).toMatchObject({ address: `127.0.0.1:${server.port}`, disconnectedForMs: expect.any(Number) });
-    await pollUntil(
-      "UNHEALTHY",
-      () => health(pattern),
-      (report) => report.status === "UNHEALTHY",
-    );
+    await expect
+      .poll(() => health(pattern), { ...eventually, message: "health soon after Redis died" })
+      .toMatchObject({ status: "DEGRADED", details: { address: `127.0.0.1:${server.port}`, disconnectedForMs: expect.any(Number) } });
+    await expect
+      .poll(() => health(pattern), { ...eventually, message: "health once Redis is down longer than unhealthyAfterMs" })
+      .toMatchObject({ status: "UNHEALTHY" });
     expect(await codeOf(Promise.resolve(keyvalue.set("during", text("x"), 0)))).toBe(Code.Unavailable);
     expect(await codeOf(Promise.resolve(keyvalue.scan({ prefix: "", cursor: "", limit: 10, includeValues: true })))).toBe(Code.Unavailable);
     expect(await codeOf(keyvalue.getMany!(["a", "b"]))).toBe(Code.Unavailable);
@@ -110,18 +106,14 @@ describe("redisPattern", () => {
     expect((await health(late)).status).not.toBe("HEALTHY");
 
     await server.restart();
-    await pollUntil(
-      "HEALTHY after restart",
-      () => health(pattern),
-      (report) => report.status === "HEALTHY",
-    );
+    await expect
+      .poll(() => health(pattern), { ...eventually, message: "health after Redis restarted" })
+      .toMatchObject({ status: "HEALTHY" });
     await keyvalue.set("after", text("2"), 0);
     expect(await keyvalue.get("after")).toEqual(text("2"));
-    await pollUntil(
-      "the late pattern to connect",
-      () => health(late),
-      (report) => report.status === "HEALTHY",
-    );
+    await expect
+      .poll(() => health(late), { ...eventually, message: "health of the pattern started while Redis was down, after the restart" })
+      .toMatchObject({ status: "HEALTHY" });
     await late.keyvalue!.set("k", text("late"), 0);
     expect(await late.keyvalue!.get("k")).toEqual(text("late"));
 

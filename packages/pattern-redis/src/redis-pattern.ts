@@ -1,11 +1,13 @@
 // The redis pattern definition: its config schema and a factory that serves RedisKeyValue and
-// RedisPubSub per namespace over two ioredis connections (commands, and a dedicated pub/sub
-// subscriber), started without requiring Redis to be up, with PING-based health.
+// RedisPubSub per namespace over one ioredis command connection, started without requiring Redis to be
+// up, plus a dedicated pub/sub subscriber connection opened only on the first Subscribe (an instance that
+// serves KeyValue or only publishes never opens it), with PING-based health.
 import { definePattern, packageVersion, type HealthReport } from "@prism/pattern-sdk";
 import { createRedisClient } from "./redis-client.js";
 import { redisConfigSchema, resolveKeyPrefix } from "./redis-config.js";
 import { RedisConnection } from "./redis-connection.js";
 import { RedisKeyValue } from "./redis-keyvalue.js";
+import { RedisLazyConnection } from "./redis-lazy-connection.js";
 import { redisPatternHealth } from "./redis-pattern-health.js";
 import { RedisPubSub } from "./redis-pubsub.js";
 import { createRedisSubscriberClient } from "./redis-subscriber-client.js";
@@ -17,19 +19,21 @@ export const redisPattern = definePattern({
   config: redisConfigSchema,
   create(config, { namespace, logger }) {
     const { client, address, displayUrl } = createRedisClient(config, `prism:${namespace}`);
-    const subscriberClient = createRedisSubscriberClient(config, `prism:${namespace}:subscriber`).client;
     const keyPrefix = resolveKeyPrefix(config.keyPrefix, namespace);
     const connectionOptions = { address, displayUrl, slowPingMs: config.slowPingMs, unhealthyAfterMs: config.unhealthyAfterMs };
     const connection = new RedisConnection({ ...connectionOptions, client, logger });
-    const subscriberConnection = new RedisConnection({
-      ...connectionOptions,
-      client: subscriberClient,
-      logger: logger.child({ connection: "subscriber" }),
-    });
+    const subscriberConnection = new RedisLazyConnection(
+      () =>
+        new RedisConnection({
+          ...connectionOptions,
+          client: createRedisSubscriberClient(config, `prism:${namespace}:subscriber`).client,
+          logger: logger.child({ connection: "subscriber" }),
+        }),
+    );
     const keyvalue = new RedisKeyValue({ client, keyPrefix, address });
     const pubsub = new RedisPubSub({
       client,
-      subscriber: subscriberClient,
+      openSubscriber: () => subscriberConnection.open(),
       keyPrefix,
       address,
       subscriberBufferSize: config.subscriberBufferSize,
@@ -39,18 +43,14 @@ export const redisPattern = definePattern({
       keyvalue,
       pubsub,
       start: async () => {
-        await Promise.all([connection.start(), subscriberConnection.start()]);
+        await connection.start();
       },
       stop: async () => {
         pubsub.close();
         await Promise.all([subscriberConnection.stop(), connection.stop()]);
       },
       health: async (): Promise<HealthReport> =>
-        redisPatternHealth(
-          await connection.health(),
-          { address, state: subscriberClient.status, disconnectedForMs: subscriberConnection.disconnectedForMs() },
-          pubsub.stats(),
-        ),
+        redisPatternHealth(await connection.health(), subscriberConnection.state(), pubsub.stats()),
     };
   },
 });

@@ -1,13 +1,13 @@
 // Integration tests of RedisPubSub against a real, private redis-server: round trip, fan-out, order,
 // consumer groups, wildcards, closing, leak-free subscribe/close cycles (checked on the server),
-// namespace isolation, bounded buffers that drop, and an outage (kill, restart) survived by subscriptions.
-import { Code, type LocalSubscription, type PubSubMessage } from "@prism/pattern-sdk";
+// namespace isolation, bounded buffers that drop, the subscriber connection opened by the first subscribe
+// only, and an outage (kill, restart) survived by subscriptions.
+import { Code, ConnectError, type LocalSubscription, type PubSubMessage } from "@prism/pattern-sdk";
 import { parseConfig } from "@prism/pattern-sdk/host";
 import { type RedisServer, startRedisServer } from "@prism/testkit";
 import type { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { codeOf } from "../test/code-of.js";
-import { pollUntil } from "../test/poll-until.js";
 import { createRedisClient } from "./redis-client.js";
 import { redisConfigSchema } from "./redis-config.js";
 import { RedisPubSub } from "./redis-pubsub.js";
@@ -22,6 +22,8 @@ const backends: RedisPubSub[] = [];
 const bytes = (value: string): Uint8Array => new TextEncoder().encode(value);
 const text = (value: Uint8Array): string => new TextDecoder().decode(value);
 const range = (count: number, from = 0): string[] => Array.from({ length: count }, (_, i) => `m${from + i}`);
+/** How long to wait for something the server or a reconnect does in the background, and how often to look. */
+const eventually = { timeout: 15_000, interval: 20 };
 
 function clientConfig() {
   return parseConfig(redisConfigSchema, {
@@ -41,7 +43,7 @@ async function makePubSub(keyPrefix = "test:", subscriberBufferSize = 1024): Pro
   // Connection errors during the outage test are expected; the connection reconnects by itself.
   for (const each of [client, subscriber]) each.on("error", () => undefined);
   await Promise.all([client.connect(), subscriber.connect()]);
-  const pubsub = new RedisPubSub({ client, subscriber, keyPrefix, address, subscriberBufferSize });
+  const pubsub = new RedisPubSub({ client, openSubscriber: async () => subscriber, keyPrefix, address, subscriberBufferSize });
   backends.push(pubsub);
   return pubsub;
 }
@@ -52,11 +54,9 @@ function subscribe(pubsub: RedisPubSub, topic: string, group = "", signal = new 
 
 /** Waits until `subscription` has `count` messages queued, then reads them. */
 async function receive(subscription: LocalSubscription, count: number): Promise<PubSubMessage[]> {
-  await pollUntil(
-    `${count} messages on ${subscription.filter}`,
-    () => subscription.pending,
-    (pending) => pending >= count,
-  );
+  await expect
+    .poll(() => subscription.pending, { ...eventually, message: `${count} messages queued on ${subscription.filter}` })
+    .toBeGreaterThanOrEqual(count);
   return subscription.takeQueued();
 }
 
@@ -214,11 +214,12 @@ describe("RedisPubSub lifecycle", () => {
     await pubsub.publish("closing", bytes("two"), {});
     await pubsub.publish("closing.x", bytes("two"), {});
     expect(sub.pending + aborted.pending).toBe(0);
-    await pollUntil(
-      "channels unsubscribed",
-      async () => [await numsub("test:ps:closing"), await numpat()],
-      ([a, b]) => a === 0 && b === 0,
-    );
+    await expect
+      .poll(async () => [await numsub("test:ps:closing"), await numpat()], {
+        ...eventually,
+        message: "[NUMSUB closing, NUMPAT] once unsubscribed",
+      })
+      .toEqual([0, 0]);
 
     pubsub.close();
     expect(await codeOf(pubsub.publish("closing", bytes("x"), {}))).toBe(Code.Unavailable);
@@ -235,11 +236,7 @@ describe("RedisPubSub lifecycle", () => {
     expect(payloads(await receive(second, 1))).toEqual(["still"]);
     expect(await numsub("test:ps:shared")).toBe(1);
     await second.close();
-    await pollUntil(
-      "shared unsubscribed",
-      () => numsub("test:ps:shared"),
-      (count) => count === 0,
-    );
+    await expect.poll(() => numsub("test:ps:shared"), { ...eventually, message: "NUMSUB shared once unsubscribed" }).toBe(0);
   });
 
   it("leaves no subscription behind after 1,000 subscribe/close cycles, locally or on the server", async () => {
@@ -255,11 +252,12 @@ describe("RedisPubSub lifecycle", () => {
     const overlapping = await Promise.all(["cycle.a", "cycle.a", "cycle.*", "cycle.>", "cycle.a"].map((topic) => subscribe(pubsub, topic)));
     for (const sub of overlapping.reverse()) await sub.close();
     expect(pubsub.subscriptionCount()).toBe(0);
-    await pollUntil(
-      "no channel or pattern subscriptions on the server",
-      async () => [await numsub("test:ps:cycle.a"), await numsub("test:ps:cycle.b"), await numpat()],
-      (counts) => counts.every((count) => count === 0),
-    );
+    await expect
+      .poll(async () => [await numsub("test:ps:cycle.a"), await numsub("test:ps:cycle.b"), await numpat()], {
+        ...eventually,
+        message: "[NUMSUB cycle.a, NUMSUB cycle.b, NUMPAT] on the server",
+      })
+      .toEqual([0, 0, 0]);
     const late = await subscribe(pubsub, "cycle.a");
     await pubsub.publish("cycle.a", bytes("works"), {});
     expect(payloads(await receive(late, 1))).toEqual(["works"]);
@@ -314,6 +312,75 @@ describe("RedisPubSub lifecycle", () => {
   });
 });
 
+describe("RedisPubSub subscriber connection", () => {
+  /** A RedisPubSub whose subscriber connection is opened by `open` (given the fresh, unconnected subscriber client). */
+  async function lazyPubSub(open: (subscriber: Redis) => Promise<Redis>): Promise<RedisPubSub> {
+    const { client, address } = createRedisClient(clientConfig());
+    const subscriber = createRedisSubscriberClient(clientConfig()).client;
+    clients.push(client, subscriber);
+    await client.connect();
+    const pubsub = new RedisPubSub({
+      client,
+      openSubscriber: () => open(subscriber),
+      keyPrefix: "lazy:",
+      address,
+      subscriberBufferSize: 16,
+    });
+    backends.push(pubsub);
+    return pubsub;
+  }
+
+  it("is opened by the first subscribe, not by publish, and once for concurrent subscribes", async () => {
+    let opens = 0;
+    const pubsub = await lazyPubSub(async (subscriber) => {
+      opens++;
+      await subscriber.connect();
+      return subscriber;
+    });
+    await pubsub.publish("x", bytes("nobody listens"), {});
+    expect(opens).toBe(0);
+    const [exact, wild, again] = await Promise.all(["x", "x.*", "x"].map((topic) => subscribe(pubsub, topic)));
+    await subscribe(pubsub, "y");
+    expect(opens).toBe(1);
+    await pubsub.publish("x", bytes("one"), {});
+    await pubsub.publish("x.y", bytes("two"), {});
+    expect(payloads(await receive(exact!, 1))).toEqual(["one"]);
+    expect(payloads(await receive(again!, 1))).toEqual(["one"]);
+    expect(payloads(await receive(wild!, 1))).toEqual(["two"]);
+  });
+
+  it("tries again on the next subscribe after opening failed", async () => {
+    let opens = 0;
+    const pubsub = await lazyPubSub(async (subscriber) => {
+      if (++opens === 1) throw new ConnectError("the subscriber connection could not be opened", Code.Unavailable);
+      await subscriber.connect();
+      return subscriber;
+    });
+    expect(await codeOf(subscribe(pubsub, "retry"))).toBe(Code.Unavailable);
+    expect(pubsub.subscriptionCount()).toBe(0);
+    const sub = await subscribe(pubsub, "retry");
+    expect(opens).toBe(2);
+    await pubsub.publish("retry", bytes("ok"), {});
+    expect(payloads(await receive(sub, 1))).toEqual(["ok"]);
+  });
+
+  it("fails UNAVAILABLE a subscribe that waited for the subscriber connection while the pubsub closed", async () => {
+    let opened!: () => void;
+    const pubsub = await lazyPubSub(
+      (subscriber) =>
+        new Promise<Redis>((resolve) => {
+          opened = () => resolve(subscriber.connect().then(() => subscriber));
+        }),
+    );
+    const waiting = codeOf(subscribe(pubsub, "late"));
+    pubsub.close();
+    opened();
+    expect(await waiting).toBe(Code.Unavailable);
+    expect(pubsub.subscriptionCount()).toBe(0);
+    expect(await numsub("lazy:ps:late")).toBe(0);
+  });
+});
+
 describe("RedisPubSub outage", () => {
   it("fails publish UNAVAILABLE while Redis is down and keeps subscriptions receiving after a restart", async () => {
     const pubsub = await makePubSub();
@@ -323,11 +390,9 @@ describe("RedisPubSub outage", () => {
 
     await server.kill();
     expect(await codeOf(pubsub.publish("outage.t", bytes("lost"), {}))).toBe(Code.Unavailable);
-    await pollUntil(
-      "subscribe to fail UNAVAILABLE",
-      () => codeOf(subscribe(pubsub, "outage.new")),
-      (code) => code === Code.Unavailable,
-    );
+    await expect
+      .poll(() => codeOf(subscribe(pubsub, "outage.new")), { ...eventually, message: "the code of a subscribe while Redis is down" })
+      .toBe(Code.Unavailable);
     // Closed during the outage: must not come back after the reconnect.
     await leaving.close();
     expect(pubsub.subscriptionCount()).toBe(2);
@@ -335,24 +400,25 @@ describe("RedisPubSub outage", () => {
     await server.restart();
     for (const sub of [exact, wild]) {
       let attempt = 0;
-      await pollUntil(
-        `a message published after the restart on ${sub.filter}`,
-        async () => {
-          await pubsub.publish("outage.t", bytes(`after-${attempt++}`), {}).catch(() => undefined);
-          return sub.pending;
-        },
-        (pending) => pending > 0,
-      );
+      await expect
+        .poll(
+          async () => {
+            await pubsub.publish("outage.t", bytes(`after-${attempt++}`), {}).catch(() => undefined);
+            return sub.pending;
+          },
+          { ...eventually, message: `messages queued on ${sub.filter} after publishing again since the restart` },
+        )
+        .toBeGreaterThan(0);
       const [first] = sub.takeQueued();
       expect(first).toMatchObject({ topic: "outage.t" });
       expect(text(first!.payload)).toMatch(/^after-\d+$/);
     }
     // Exactly what is still held was subscribed again: not the channel closed during the outage.
-    const counts = await pollUntil(
-      "the admin connection to answer",
-      async () => [await numsub("test:ps:outage.t"), await numsub("test:ps:outage.leaving"), await numpat()],
-      (answers) => !answers.includes(-1),
-    );
+    const counts = await vi.waitFor(async () => {
+      const answers = [await numsub("test:ps:outage.t"), await numsub("test:ps:outage.leaving"), await numpat()];
+      expect(answers, "[NUMSUB outage.t, NUMSUB outage.leaving, NUMPAT] (-1 = the admin connection is down)").not.toContain(-1);
+      return answers;
+    }, eventually);
     expect(counts).toEqual([1, 0, 1]);
     const fresh = await subscribe(pubsub, "outage.new");
     await pubsub.publish("outage.new", bytes("fresh"), {});

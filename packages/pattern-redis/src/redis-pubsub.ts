@@ -1,9 +1,9 @@
 // RedisPubSub: at-most-once PubSub over Redis pub/sub. PUBLISH runs on the command connection; a
-// dedicated subscriber connection SUBSCRIBEs once per exact topic and PSUBSCRIBEs a superset glob per
-// wildcard filter (narrowed locally with topicMatches), both reference-counted over local subscriptions
-// and restored after a reconnect. Messages fan out locally (the SDK's LocalFanout) into bounded
-// per-subscription queues (full → dropped and counted). Channels are `<keyPrefix>ps:<topic>`; the wire
-// format is in redis-pubsub-envelope.ts.
+// dedicated subscriber connection, opened on the first subscribe, SUBSCRIBEs once per exact topic and
+// PSUBSCRIBEs a superset glob per wildcard filter (narrowed locally with topicMatches), both
+// reference-counted over local subscriptions and restored after a reconnect. Messages fan out locally
+// (the SDK's LocalFanout) into bounded per-subscription queues (full → dropped and counted). Channels are
+// `<keyPrefix>ps:<topic>`; the wire format is in redis-pubsub-envelope.ts.
 import { randomBytes } from "node:crypto";
 import {
   Code,
@@ -26,8 +26,12 @@ import { RedisSubscriber, type SubscriptionKind } from "./redis-subscriber.js";
 export interface RedisPubSubOptions {
   /** Command connection that PUBLISH runs on; its owner connects and closes it. */
   client: Redis;
-  /** Dedicated subscriber connection from createRedisSubscriberClient; its owner connects and closes it. */
-  subscriber: Redis;
+  /**
+   * Opens the dedicated subscriber connection (a client from createRedisSubscriberClient), called on the first
+   * subscribe (and again only if that call rejected); resolves once its first connection attempt settled, ready or
+   * not. Its owner closes it. Until a subscribe, no subscriber connection is needed: publish never opens it.
+   */
+  openSubscriber: () => Promise<Redis>;
   /** Namespace key prefix (see resolveKeyPrefix); channels are `<keyPrefix>ps:<topic>`. */
   keyPrefix: string;
   /** `host:port` of the server, named in error messages. */
@@ -53,8 +57,11 @@ export class RedisPubSub implements PubSubBackend {
   /** Every subscription is at-most-once: Redis pub/sub never stores or redelivers a message. */
   readonly guarantee = "at-most-once";
   private readonly client: Redis;
-  private readonly subscriberClient: Redis;
-  private readonly subscriber: RedisSubscriber;
+  private readonly openSubscriber: () => Promise<Redis>;
+  /** The subscriber connection and its subscriptions, once attached by the first subscribe. */
+  private attached: { client: Redis; subscriber: RedisSubscriber } | undefined;
+  /** The first subscribe's attachment in flight (or done), shared by concurrent subscribes. */
+  private attaching: Promise<RedisSubscriber> | undefined;
   private readonly address: string;
   private readonly channelPrefix: string;
   private readonly fanout: LocalFanout;
@@ -63,20 +70,14 @@ export class RedisPubSub implements PubSubBackend {
   private malformed = 0;
   private closed = false;
 
-  /** Attaches to both clients; does not connect them. */
+  /** Uses the command client as it is; opens no subscriber connection (the first subscribe does). */
   constructor(options: RedisPubSubOptions) {
     // Random per-instance prefix of subscription ids.
     this.fanout = new LocalFanout({ idPrefix: randomBytes(4).toString("hex"), subscriberBufferSize: options.subscriberBufferSize });
-    if (options.subscriber === options.client) {
-      throw new Error("RedisPubSub needs a dedicated subscriber connection, not the command connection");
-    }
     this.client = options.client;
-    this.subscriberClient = options.subscriber;
-    this.subscriber = new RedisSubscriber(options.subscriber, options.address);
+    this.openSubscriber = options.openSubscriber;
     this.address = options.address;
     this.channelPrefix = pubSubChannelPrefix(options.keyPrefix);
-    this.subscriberClient.on("messageBuffer", this.onMessage);
-    this.subscriberClient.on("pmessageBuffer", this.onPatternMessage);
   }
 
   /** PUBLISHes one message; resolves with its id once Redis accepted it (whether or not anybody listens). */
@@ -94,10 +95,14 @@ export class RedisPubSub implements PubSubBackend {
   }
 
   /**
-   * Opens a subscription once Redis confirmed the channel or pattern (UNAVAILABLE while the subscriber
-   * connection is down); it ends on close(), when its iteration ends, or when `options.signal` aborts.
+   * Opens a subscription once Redis confirmed the channel or pattern (the first one waits for the subscriber
+   * connection's first attempt; UNAVAILABLE while that connection is down); it ends on close(), when its
+   * iteration ends, or when `options.signal` aborts.
    */
   async subscribe(options: SubscribeRequestOptions): Promise<LocalSubscription> {
+    this.checkOpen();
+    const subscriber = await this.subscriberConnection();
+    // Closed while the subscriber connection was opening.
     this.checkOpen();
     const filter = options.topic;
     const wildcard = isWildcard(filter);
@@ -106,11 +111,11 @@ export class RedisPubSub implements PubSubBackend {
     // Once ended and unrouted: forget a filter nobody subscribes to any more, and let go of the channel or glob.
     const subscription = this.fanout.open(filter, options.group, (_ended, lastOfFilter) => {
       if (lastOfFilter && wildcard) this.removeGlobFilter(name, filter);
-      this.subscriber.release(kind, name);
+      subscriber.release(kind, name);
     });
     if (wildcard) this.addGlobFilter(name, filter);
     try {
-      await this.subscriber.acquire(kind, name);
+      await subscriber.acquire(kind, name);
     } catch (error) {
       await subscription.close();
       throw error;
@@ -134,9 +139,35 @@ export class RedisPubSub implements PubSubBackend {
     if (this.closed) return;
     this.closed = true;
     this.fanout.closeAll();
-    this.subscriberClient.off("messageBuffer", this.onMessage);
-    this.subscriberClient.off("pmessageBuffer", this.onPatternMessage);
-    this.subscriber.close();
+    if (this.attached) {
+      this.attached.client.off("messageBuffer", this.onMessage);
+      this.attached.client.off("pmessageBuffer", this.onPatternMessage);
+      this.attached.subscriber.close();
+    }
+  }
+
+  /** The subscriptions of the subscriber connection, opening and attaching to it once (concurrent callers share it). */
+  private subscriberConnection(): Promise<RedisSubscriber> {
+    if (this.attaching === undefined) {
+      const attaching = this.openSubscriber().then((client) => this.attach(client));
+      this.attaching = attaching;
+      // A failed attempt (not attached) is forgotten, so that a later subscribe tries again.
+      attaching.catch(() => {
+        if (this.attaching === attaching) this.attaching = undefined;
+      });
+    }
+    return this.attaching;
+  }
+
+  /** Starts listening to the freshly opened subscriber `client`, unless closed meanwhile. */
+  private attach(client: Redis): RedisSubscriber {
+    this.checkOpen();
+    if (client === this.client) throw new Error("RedisPubSub needs a dedicated subscriber connection, not the command connection");
+    const subscriber = new RedisSubscriber(client, this.address);
+    client.on("messageBuffer", this.onMessage);
+    client.on("pmessageBuffer", this.onPatternMessage);
+    this.attached = { client, subscriber };
+    return subscriber;
   }
 
   /** A message on a SUBSCRIBEd channel: to the route of exactly its topic. */

@@ -6,7 +6,7 @@ export { loadConfigFile } from "./config/load-config-file.js";
 export { createKeyValueHandlers } from "./keyvalue/keyvalue-handlers.js";
 export { defaultKeyValueLimits, type KeyValueLimits, keyValueLimitsSchema } from "./keyvalue/keyvalue-limits.js";
 export { findPatternDefinition, isPatternDefinition } from "./lifecycle/find-pattern-definition.js";
-export { PatternHost, type PatternHostOptions } from "./lifecycle/pattern-host.js";
+export { configFieldHeader, configProblemHeader, PatternHost, type PatternHostOptions } from "./lifecycle/pattern-host.js";
 export { createLogger, type LoggerOptions } from "./logging/logger.js";
 export { createPubSubHandlers } from "./pubsub/pubsub-handlers.js";
 export { type PubSubLimits, pubSubLimitsSchema } from "./pubsub/pubsub-limits.js";

@@ -89,7 +89,10 @@ async function startServing(
     await host.start();
   }
   const lifecycle = host.lifecycleMethods();
-  const grpc = createGrpcServer((path) => host.methods.get(path) ?? lifecycle.get(path));
+  const grpc = createGrpcServer((path) => host.methods.get(path) ?? lifecycle.get(path), {
+    onConnectionError: (error) => logger.debug(`a connection to the pattern failed: ${error.message}`),
+    onStreamError: (error) => logger.debug(`a call's stream failed: ${error.message}`),
+  });
 
   if (values.socket) rmSync(values.socket, { force: true });
   await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,5 @@
 // @prism/proxy: start a Prism proxy from code (the `prism-proxy` executable wraps this).
-export { startProxy, type RunningProxy, type StartProxyOptions } from "./proxy.js";
+export { ListenError, type RunningProxy, type StartProxyOptions, startProxy } from "./proxy.js";
 export {
   loadProxyConfig,
   parseProxyConfig,

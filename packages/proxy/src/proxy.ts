@@ -1,6 +1,6 @@
 // startProxy: builds every namespace's patterns from the config, starts them, serves the API on
 // one port, and stops everything (patterns drained, processes reaped) on close.
-import { ConfigError, type Logger } from "@prism/pattern-sdk";
+import type { Logger } from "@prism/pattern-sdk";
 import { createLogger } from "@prism/pattern-sdk/host";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -18,6 +18,11 @@ import { NamespaceRouter } from "./server/namespace-router.js";
 import { withHealthEndpoint } from "./server/health-endpoint.js";
 import { createProxyServer } from "./server/proxy-server.js";
 import { proxyVersion } from "./version.js";
+
+/** The proxy could not open its listening address (in use, not permitted, not an address of this host). */
+export class ListenError extends Error {
+  override readonly name = "ListenError";
+}
 
 /** Options of startProxy. */
 export interface StartProxyOptions {
@@ -52,6 +57,9 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
     rmSync(socketDir, { recursive: true, force: true });
   };
 
+  if (config.namespaces.size === 0) {
+    logger.warn(`${config.file ?? "config"}: namespaces is empty: the proxy serves no namespace, so every call fails NOT_FOUND`);
+  }
   try {
     for (const namespace of config.namespaces.values()) {
       for (const [api, binding] of Object.entries(namespace.apis) as [ApiName, BindingConfig][]) {
@@ -67,7 +75,8 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
     throw error;
   }
 
-  const server = createProxyServer(router, withCors(config.cors, withHealthEndpoint(router, createConnectFrontDoor(router))));
+  const frontDoor = withCors(config.cors, withHealthEndpoint(router, createConnectFrontDoor(router)), logger);
+  const server = createProxyServer(router, frontDoor, logger);
   const [host, port] = splitHostPort(config.listen);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -79,13 +88,9 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
     });
   } catch (error) {
     await stopPatterns();
-    const reason = (error as NodeJS.ErrnoException).code === "EADDRINUSE" ? "the address is already in use" : (error as Error).message;
-    throw new ConfigError({
-      file: config.file,
-      field: "listen",
-      expected: "a free HOST:PORT",
-      problem: `cannot listen on ${config.listen}: ${reason}`,
-    });
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "EADDRINUSE" ? "the address is already in use (is another prism-proxy running?)" : (error as Error).message;
+    throw new ListenError(`cannot listen on ${config.listen}: ${reason}`, { cause: error });
   }
   const bound = server.tcp.address() as AddressInfo;
   const address = `${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`;

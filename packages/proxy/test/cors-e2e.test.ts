@@ -1,5 +1,6 @@
 // End to end: the real prism-proxy with `cors.allowOrigins` answers a browser's preflight and marks
-// Connect (HTTP/1.1) responses for the allowed origin only; other origins get no CORS headers.
+// Connect (HTTP/1.1) responses for the allowed origin only; other origins get no CORS headers, a
+// preflight refusal that says why, and one (rate-limited) warning in the log.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProxyProcess, type ProxyProcess } from "../src/testing/index.js";
 
@@ -64,17 +65,24 @@ describe("CORS on the front door", () => {
     }
   });
 
-  it("gives another origin no CORS headers, on the preflight and on the call", async () => {
-    const preflight = await fetch(proxy.url + setPath, {
-      method: "OPTIONS",
-      headers: { origin: "http://other.example", "access-control-request-method": "POST" },
-    });
-    await preflight.arrayBuffer();
-    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
-    expect(preflight.headers.get("access-control-allow-methods")).toBeNull();
+  it("refuses another origin's preflight saying why, gives its call no CORS headers, and logs the refusal once", async () => {
+    for (let i = 0; i < 3; i++) {
+      const preflight = await fetch(proxy.url + setPath, {
+        method: "OPTIONS",
+        headers: { origin: "http://other.example", "access-control-request-method": "POST" },
+      });
+      expect(preflight.status).toBe(403);
+      expect(await preflight.text()).toContain("origin http://other.example may not call this Prism proxy. Add it to cors.allowOrigins");
+      expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+      expect(preflight.headers.get("access-control-allow-methods")).toBeNull();
+    }
     const call = await connectSet("http://other.example");
     await call.arrayBuffer();
     expect(call.headers.get("access-control-allow-origin")).toBeNull();
     expect(call.headers.get("access-control-expose-headers")).toBeNull();
+    await proxy.waitForLog((record) => record.msg.startsWith("refused a cross-origin call from http://other.example"));
+    expect(proxy.logs.filter((record) => record.msg.startsWith("refused a cross-origin call")).map((record) => record.level)).toEqual([
+      "warn",
+    ]);
   });
 });

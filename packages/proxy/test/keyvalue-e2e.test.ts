@@ -9,9 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startProxyProcess, type ProxyProcess } from "../src/testing/index.js";
-import { eventually } from "./eventually.js";
 
 const customPatternBin = fileURLToPath(new URL("../../../examples/custom-pattern/dist/json-file-pattern.js", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "prism-e2e-"));
@@ -84,7 +83,7 @@ describe.each([
   it("expires a key after its TTL", async () => {
     await client.kv.set("short-lived", "x", { ttlMs: 300 });
     await client.kv.set("long-lived", "y", { ttlMs: 600_000 });
-    await eventually(async () => expect(await client.kv.exists("short-lived")).toBe(false));
+    await vi.waitFor(async () => expect(await client.kv.exists("short-lived")).toBe(false), { timeout: 10_000, interval: 25 });
     await expect(client.kv.get("short-lived")).rejects.toBeInstanceOf(KeyNotFoundError);
     expect(await client.kv.getString("long-lived")).toBe("y");
   });

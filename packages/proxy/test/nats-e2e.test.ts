@@ -4,9 +4,8 @@
 // from @prism/client (also over the Connect protocol, as a browser would).
 import { DeadlineExceededError, UnavailableError, createPrismClient, type ReceivedMessage, type Subscription } from "@prism/client";
 import { startNatsServer, type NatsServer } from "@prism/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startProxyProcess, type ProxyProcess } from "../src/testing/index.js";
-import { eventually } from "./eventually.js";
 
 let nats: NatsServer;
 let proxy: ProxyProcess;
@@ -58,16 +57,15 @@ describe("core NATS through the proxy", () => {
     expect((await subscription.ready).guarantee).toBe("at-most-once");
     const { messages } = collect(subscription);
     await client.pubsub.publish("sensors.temp", "before");
-    await eventually(() => expect(messages.map((m) => m.text())).toContain("before"));
+    await vi.waitFor(() => expect(messages.map((m) => m.text())).toContain("before"), { timeout: 10_000, interval: 25 });
 
     await nats.restart();
-    await eventually(
+    await vi.waitFor(
       async () => {
         await client.pubsub.publish("sensors.temp", "after").catch(() => {});
         expect(messages.map((m) => m.text())).toContain("after");
       },
-      20_000,
-      200,
+      { timeout: 20_000, interval: 200 },
     );
     subscription.close();
   });
@@ -85,13 +83,12 @@ describe("JetStream through the proxy", () => {
       if (i === 50) await nats.restart();
       acknowledged.push(await publishSurely(() => client.pubsub.publish("orders.created", `order-${i}`)));
     }
-    await eventually(
+    await vi.waitFor(
       () => {
         const received = new Set(messages.map((m) => m.messageId));
         expect(acknowledged.filter((id) => !received.has(id))).toEqual([]);
       },
-      30_000,
-      100,
+      { timeout: 30_000, interval: 100 },
     );
     subscription.close();
   });

@@ -2,9 +2,8 @@
 // clean unsubscribe (no leaked subscriptions after 1,000 subscribe/cancel cycles), slow-consumer
 // isolation with a bounded, counted drop, and the Connect/gRPC-Web (browser) protocols.
 import { createPrismClient, type PrismClient, type ReceivedMessage } from "@prism/client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startProxyProcess, type ProxyProcess } from "../src/testing/index.js";
-import { eventually } from "./eventually.js";
 
 let proxy: ProxyProcess;
 
@@ -67,7 +66,7 @@ describe.each(["default", "proc"])("PubSub through the proxy, namespace %s", (na
       if (i % 2 === 0) controller.abort();
       else subscription.close();
     }
-    await eventually(async () => expect((await pubsubDetails(namespace)).subscriptions).toBe("0"), 15_000);
+    await vi.waitFor(async () => expect((await pubsubDetails(namespace)).subscriptions).toBe("0"), { timeout: 15_000, interval: 25 });
   });
 
   it("isolates a subscriber that stops reading: the others get everything, its backlog is dropped and counted", async () => {
@@ -80,7 +79,10 @@ describe.each(["default", "proc"])("PubSub through the proxy, namespace %s", (na
       await Promise.all(Array.from({ length: 100 }, (_, j) => client.pubsub.publish("firehose", `m${i + j}-${"x".repeat(200)}`)));
     }
     expect((await received).length).toBe(total);
-    await eventually(async () => expect(Number((await pubsubDetails(namespace)).dropped)).toBeGreaterThan(0));
+    await vi.waitFor(async () => expect(Number((await pubsubDetails(namespace)).dropped)).toBeGreaterThan(0), {
+      timeout: 10_000,
+      interval: 25,
+    });
     stuck.close();
   });
 });

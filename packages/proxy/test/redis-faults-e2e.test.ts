@@ -3,9 +3,8 @@
 // brings traffic back with no proxy or pattern restart. Also: 1,000 concurrent calls succeed.
 import { UnavailableError, createPrismClient } from "@prism/client";
 import { startRedisServer, type RedisServer } from "@prism/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startProxyProcess, type ProxyProcess } from "../src/testing/index.js";
-import { eventually } from "./eventually.js";
 
 let redis: RedisServer;
 let proxy: ProxyProcess;
@@ -53,9 +52,12 @@ describe.each(["inproc", "proc"])("redis outage behind namespace %s", (namespace
     const unhealthy = await proxy.waitForLog((r) => r.namespace === namespace && /is UNHEALTHY/.test(r.msg));
 
     await redis.restart();
-    await eventually(async () => {
-      await client.kv.set("after", "2");
-    });
+    await vi.waitFor(
+      async () => {
+        await client.kv.set("after", "2");
+      },
+      { timeout: 10_000, interval: 25 },
+    );
     expect(await client.kv.getString("after")).toBe("2");
     await proxy.waitForLog(
       (r) => r.namespace === namespace && /is HEALTHY/.test(r.msg) && proxy.logs.indexOf(r) > proxy.logs.indexOf(unhealthy),

@@ -6,9 +6,8 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { processExists, proxyBinPath, startProxyProcess, type ProxyProcess } from "../src/testing/index.js";
-import { eventually } from "./eventually.js";
 
 const processNamespaces = {
   cache: { keyvalue: { backend: "memstore", isolation: "process", restartInitialDelayMs: 100 } },
@@ -30,13 +29,16 @@ describe("pattern process supervision", () => {
       await client.kv.set("k", "v");
       const pid = await patternPid(proxy, "cache");
       process.kill(pid, "SIGKILL");
-      await eventually(() => expect(processExists(pid)).toBe(false));
+      await vi.waitFor(() => expect(processExists(pid)).toBe(false), { timeout: 10_000, interval: 25 });
       const error = await client.kv.get("k").catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UnavailableError);
       expect((error as Error).message).toMatch(/memstore .*namespace "cache"/);
-      await eventually(async () => {
-        await client.kv.set("k2", "after restart");
-      });
+      await vi.waitFor(
+        async () => {
+          await client.kv.set("k2", "after restart");
+        },
+        { timeout: 10_000, interval: 25 },
+      );
       expect(await client.kv.getString("k2")).toBe("after restart");
       const newPid = await patternPid(proxy, "cache", pid);
       expect(newPid).not.toBe(pid);
@@ -79,7 +81,7 @@ describe("pattern process supervision", () => {
       const code = await proxy.stop(signal);
       if (signal !== "SIGKILL") expect(code).toBe(0);
       // On SIGKILL the proxy cannot clean up: its children notice standard input closing and exit.
-      await eventually(() => expect(pids.filter(processExists)).toEqual([]));
+      await vi.waitFor(() => expect(pids.filter(processExists)).toEqual([]), { timeout: 10_000, interval: 25 });
     }
   });
 
@@ -119,11 +121,28 @@ describe("configuration errors", () => {
     expect(unknown.stderr).toContain("namespaces.cache.keyvalue.capacity: unknown field");
   });
 
-  it("names a bad pattern config field, in-process and as a process", () => {
+  it("names a bad pattern config field once and exits 2, in-process and as a process", () => {
     for (const isolation of ["inprocess", "process"]) {
       const bad = run(`namespaces:\n  cache:\n    keyvalue: { backend: memstore, isolation: ${isolation}, config: { capacity: lots } }\n`);
-      expect(bad.status).not.toBe(0);
-      expect(bad.stderr).toContain(`${bad.file}: namespaces.cache.keyvalue.config.capacity: expected an integer >= 0, got "lots"`);
+      expect(bad.status, isolation).toBe(2);
+      const message = `prism-proxy: invalid configuration: ${bad.file}: namespaces.cache.keyvalue.config.capacity: expected an integer >= 0, got "lots"`;
+      expect(bad.stderr, isolation).toContain(message);
+      expect(bad.stderr.split("expected an integer >= 0").length - 1, `${isolation}:\n${bad.stderr}`).toBe(1);
+    }
+  });
+
+  it("points a YAML syntax error at its line, and warns about an empty namespaces mapping", async () => {
+    const syntax = run("listen: 127.0.0.1:0\nnamespaces:\n  cache:\n    keyvalue: { backend: memstore\n");
+    expect(syntax.status).toBe(2);
+    expect(syntax.stderr).toMatch(new RegExp(`^prism-proxy: invalid configuration: ${syntax.file}:5:1: not valid YAML: \\S`));
+    expect(syntax.stderr).not.toContain("top level");
+
+    const empty = await startProxyProcess({ config: { namespaces: {} } });
+    try {
+      const warning = await empty.waitForLog((record) => record.level === "warn" && record.msg.includes("namespaces is empty"));
+      expect(warning.msg).toBe(`${empty.configFile}: namespaces is empty: the proxy serves no namespace, so every call fails NOT_FOUND`);
+    } finally {
+      await empty.stop();
     }
   });
 
@@ -135,8 +154,11 @@ describe("configuration errors", () => {
     const proxy = await startProxyProcess({});
     try {
       const inUse = run("namespaces:\n  default:\n    keyvalue: { backend: memstore }\n", ["--listen", proxy.url.replace("http://", "")]);
-      expect(inUse.status).not.toBe(0);
-      expect(inUse.stderr).toContain("the address is already in use");
+      expect(inUse.status).toBe(1);
+      expect(inUse.stderr).toContain(
+        `prism-proxy: failed to start: cannot listen on ${proxy.url.replace("http://", "")}: the address is already in use`,
+      );
+      expect(inUse.stderr).not.toContain("invalid configuration");
     } finally {
       await proxy.stop();
     }

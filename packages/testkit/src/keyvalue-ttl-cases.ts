@@ -1,8 +1,7 @@
 // Acceptance cases for TTL: a key written with ttl_ms expires, a key without one never does, and an
 // overwrite replaces the TTL (none clears it, a new one restarts it). Waits poll; nothing sleeps.
 import { Code } from "@connectrpc/connect";
-import { describe, expect, it } from "vitest";
-import { eventually } from "./eventually.js";
+import { describe, expect, it, vi } from "vitest";
 import { type AcceptanceContext, expectCode, scanKeys, text, utf8 } from "./keyvalue-acceptance-helpers.js";
 
 /** A TTL short enough to wait for, in milliseconds. */
@@ -16,7 +15,8 @@ const EXPIRY_BOUND_MS = 15_000;
 export function registerTtlCases(ctx: AcceptanceContext): void {
   describe("ttl", () => {
     /** Resolves once `key` is NOT_FOUND, failing after EXPIRY_BOUND_MS. */
-    const expired = (key: string) => eventually(() => expectCode(ctx.caller().get({ key }), Code.NotFound), { timeoutMs: EXPIRY_BOUND_MS });
+    const expired = (key: string) =>
+      vi.waitFor(() => expectCode(ctx.caller().get({ key }), Code.NotFound), { timeout: EXPIRY_BOUND_MS, interval: 10 });
 
     it("a key written with a TTL expires: get is NOT_FOUND, exists false, delete false", { timeout: 30_000 }, async () => {
       const kv = ctx.caller();

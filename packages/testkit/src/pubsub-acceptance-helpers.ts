@@ -1,8 +1,7 @@
 // Shared pieces of the PubSub acceptance cases: the per-run context (caller, unique topic and group
 // names, tracked subscribers, capabilities) and helpers over received messages.
 import type { Message } from "@prism/proto/pubsub/v1";
-import { expect } from "vitest";
-import { eventually } from "./eventually.js";
+import { expect, vi } from "vitest";
 import type { PubSubCaller, PubSubCapabilities } from "./pubsub-acceptance-options.js";
 import type { PubSubSubscriber, SubscriberOptions } from "./pubsub-subscriber.js";
 
@@ -70,7 +69,7 @@ export function expectExactly(ctx: PubSubAcceptanceContext, messages: readonly M
 
 /** Waits until the members of a group together received at least `count` messages; returns them all. */
 export async function waitForShare(members: readonly PubSubSubscriber[], count: number, timeoutMs = 15_000): Promise<Message[]> {
-  return eventually(
+  return vi.waitFor(
     () => {
       const all = members.flatMap((member) => member.messages);
       if (all.length < count) {
@@ -79,6 +78,6 @@ export async function waitForShare(members: readonly PubSubSubscriber[], count: 
       }
       return all;
     },
-    { timeoutMs },
+    { timeout: 10_000, interval: 10 },
   );
 }

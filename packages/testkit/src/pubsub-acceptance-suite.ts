@@ -1,8 +1,7 @@
 // pubSubAcceptanceSuite: the one PubSub acceptance suite every backend runs unchanged, directly
 // (directPubSubCaller) or through a pattern process or the proxy (a Connect client).
 import { randomBytes } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect } from "vitest";
-import { eventually } from "./eventually.js";
+import { afterAll, afterEach, beforeAll, describe, expect, vi } from "vitest";
 import { utf8 } from "./keyvalue-acceptance-helpers.js";
 import type { PubSubAcceptanceContext } from "./pubsub-acceptance-helpers.js";
 import type { PubSubAcceptanceOptions, PubSubSubject } from "./pubsub-acceptance-options.js";
@@ -63,12 +62,12 @@ export function pubSubAcceptanceSuite(name: string, options: PubSubAcceptanceOpt
       expectBackendSubscriptions: async () => {
         const count = subject?.subscriptionCount;
         if (!count) return;
-        await eventually(
+        await vi.waitFor(
           async () => {
             const expected = baseline + [...open].filter((subscriber) => !subscriber.ended).length;
             expect(await count(), "subscriptions open on the backend (before this run + this run's open subscribers)").toBe(expected);
           },
-          { timeoutMs: 10_000 },
+          { timeout: 10_000, interval: 10 },
         );
       },
       topic: (suffix) => `${run}.${suffix}`,

@@ -2,8 +2,7 @@
 // exactly one member) while another group and an ungrouped subscriber each get all of them; a member
 // that leaves stops taking a share; a malformed group name is INVALID_ARGUMENT.
 import { Code } from "@connectrpc/connect";
-import { describe, expect, it } from "vitest";
-import { eventually } from "./eventually.js";
+import { describe, expect, it, vi } from "vitest";
 import { expectCode } from "./keyvalue-acceptance-helpers.js";
 import {
   duplicatesOf,
@@ -79,14 +78,16 @@ export function registerPubSubGroupCases(ctx: PubSubAcceptanceContext): void {
 async function completeRound(ctx: PubSubAcceptanceContext, topic: string, member: PubSubSubscriber): Promise<number> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const ids = await ctx.publishMany(topic, ROUND, `round-${round}`);
-    const complete = await eventually(
-      () => {
-        const seen = new Set(idsOf(member.messages));
-        if (ids.every((id) => seen.has(id))) return true;
-        throw new Error(`round ${round} incomplete`);
-      },
-      { timeoutMs: 5_000 },
-    ).catch(() => false);
+    const complete = await vi
+      .waitFor(
+        () => {
+          const seen = new Set(idsOf(member.messages));
+          if (ids.every((id) => seen.has(id))) return true;
+          throw new Error(`round ${round} incomplete`);
+        },
+        { timeout: 5_000, interval: 10 },
+      )
+      .catch(() => false);
     if (complete) return round;
   }
   return MAX_ROUNDS;

@@ -2,7 +2,7 @@
 // messages in the background, waits for them by bounded polling, acks (by hand or automatically)
 // and closes by aborting the call's signal.
 import type { DeliveryGuarantee, Message, SubscribeResponse } from "@prism/proto/pubsub/v1";
-import { eventually } from "./eventually.js";
+import { vi } from "vitest";
 import type { PubSubCaller } from "./pubsub-acceptance-options.js";
 
 /** Options of `openSubscriber`. */
@@ -197,13 +197,13 @@ class Subscriber implements PubSubSubscriber {
 
   /** Polls `done` (bounded); fails at once when the stream has ended or failed, else after `timeoutMs` with `progress()`. */
   private async poll(done: () => boolean, progress: () => string, timeoutMs: number): Promise<void> {
-    const outcome = await eventually(
+    const outcome = await vi.waitFor(
       () => {
         if (done()) return "done";
         if (this.ended || this.failure !== undefined) return "ended";
         throw new Error(`${this.describe()} received ${progress()} within ${timeoutMs} ms`);
       },
-      { timeoutMs },
+      { timeout: timeoutMs, interval: 10 },
     );
     if (outcome === "ended") {
       const reason = this.failure === undefined ? "the stream ended" : `the stream failed: ${String(this.failure)}`;

@@ -2,6 +2,7 @@
 // method table and serves it with serveGrpcCall. Patterns use it; the proxy reuses its pieces.
 import { Code } from "@connectrpc/connect";
 import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
+import { type ErrorSink, ignoreError } from "./error-sink.js";
 import type { GrpcMethod } from "./grpc-method-table.js";
 import { respondWithStatus, serveGrpcCall } from "./serve-grpc-call.js";
 
@@ -25,27 +26,41 @@ export interface GrpcServer {
 export type GrpcMethodLookup = (path: string) => GrpcMethod | undefined;
 
 /**
+ * Options of createGrpcServer.
+ *
+ * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
+ */
+export interface GrpcServerOptions {
+  /** Errors of connections and calls the server handled (a reset stream, a dropped connection), for a debug log. */
+  onConnectionError?: ErrorSink;
+  /** Errors of individual call streams the server handled. */
+  onStreamError?: ErrorSink;
+}
+
+/**
  * Creates a gRPC server serving the methods `lookup` finds; call `server.listen(...)` to start it.
  *
  * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
  */
-export function createGrpcServer(lookup: GrpcMethodLookup): GrpcServer {
+export function createGrpcServer(lookup: GrpcMethodLookup, options: GrpcServerOptions = {}): GrpcServer {
+  const onConnectionError = options.onConnectionError ?? ignoreError;
+  const onStreamError = options.onStreamError ?? ignoreError;
   const server = createServer({ settings: { maxConcurrentStreams: 10_000 } });
   const sessions = new Set<ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);
-    session.on("error", () => {});
+    session.on("error", onConnectionError);
     session.once("close", () => sessions.delete(session));
   });
   server.on("stream", (stream, headers) => {
     const path = headers[":path"] ?? "";
     const method = lookup(path);
     if (!method) {
-      stream.on("error", () => {});
+      stream.on("error", onStreamError);
       respondWithStatus(stream, { code: Code.Unimplemented, message: `no method ${path} here` });
       return;
     }
-    void serveGrpcCall(stream, headers, method);
+    void serveGrpcCall(stream, headers, method, onStreamError);
   });
   return {
     server,

@@ -4,6 +4,7 @@
 import { create, fromBinary, toBinary, type DescMessage, type Message } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { type ErrorSink, ignoreError } from "./error-sink.js";
 import { decodeSingleFrame, encodeFrame } from "./grpc-frame.js";
 import type { GrpcMethod } from "./grpc-method-table.js";
 import type { CallContext } from "./service-handlers.js";
@@ -35,15 +36,20 @@ export function respondWithStatus(stream: ServerHttp2Stream, status: GrpcStatus)
 }
 
 /**
- * Serves `method` on `stream`. Resolves when the call has ended.
+ * Serves `method` on `stream` (its stream errors, already handled, go to `onStreamError`). Resolves when the call has ended.
  *
  * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
  */
-export function serveGrpcCall(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, method: GrpcMethod): Promise<void> {
+export function serveGrpcCall(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  method: GrpcMethod,
+  onStreamError: ErrorSink = ignoreError,
+): Promise<void> {
   return new Promise<void>((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    stream.on("error", () => {});
+    stream.on("error", onStreamError);
     stream.on("data", (chunk: Buffer) => {
       size += chunk.byteLength;
       if (size > maxRequestBytes) {
@@ -208,17 +214,28 @@ function waitForDrain(stream: ServerHttp2Stream): Promise<void> {
 }
 
 /**
- * Frames already encoded for a response object. A handler that yields the same object to many
- * streams (a PubSub message fanned out to every subscriber) is encoded once, not once per stream.
+ * Responses a handler declared shared (see shareResponse), with their frame once encoded (null
+ * until the first send). Anything not in here is encoded on every send.
  */
-const sharedFrames = new WeakMap<object, Buffer>();
+const sharedFrames = new WeakMap<object, Buffer | null>();
+
+/**
+ * Declares that `response` is yielded, unchanged, to many streams (a PubSub message fanned out to
+ * every subscriber): it is then encoded once, on its first send, and that frame is reused. The
+ * object must not be mutated afterwards; a response not declared shared is encoded every time.
+ *
+ * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
+ */
+export function shareResponse<T extends object>(response: T): T {
+  if (!sharedFrames.has(response)) sharedFrames.set(response, null);
+  return response;
+}
 
 function encodedFrame(schema: DescMessage, response: object): Buffer {
-  let frame = sharedFrames.get(response);
-  if (frame === undefined) {
-    frame = encodeFrame(toBinary(schema, asMessage(schema, response)));
-    sharedFrames.set(response, frame);
-  }
+  const shared = sharedFrames.get(response);
+  if (shared) return shared;
+  const frame = encodeFrame(toBinary(schema, asMessage(schema, response)));
+  if (shared === null) sharedFrames.set(response, frame);
   return frame;
 }
 

@@ -13,7 +13,17 @@ export function statusFromResponse(headers: IncomingHttpHeaders, trailers: Incom
   const code = Number(status);
   if (code === 0) return undefined;
   const raw = (trailers?.["grpc-message"] ?? headers["grpc-message"] ?? "") as string;
-  return new ConnectError(safeDecode(raw), code as Code);
+  return new ConnectError(safeDecode(raw), code as Code, metadataOf(trailers ?? headers));
+}
+
+/** The application metadata of a status: every entry but HTTP/2 pseudo-headers, grpc-* and content-type. */
+function metadataOf(entries: IncomingHttpHeaders): Headers {
+  const metadata = new Headers();
+  for (const [name, value] of Object.entries(entries)) {
+    if (value === undefined || name.startsWith(":") || name.startsWith("grpc-") || name === "content-type") continue;
+    for (const item of Array.isArray(value) ? value : [value]) metadata.append(name, item);
+  }
+  return metadata;
 }
 
 function safeDecode(value: string): string {

@@ -36,6 +36,20 @@ const expected: [Code, string, abstract new (...args: never[]) => PrismError][] 
 ];
 
 describe("toPrismError", () => {
+  it.each(["Failed to fetch", "NetworkError when attempting to fetch resource.", "Load failed", "fetch failed"])(
+    "maps a fetch that got no response (%s) to UnavailableError naming CORS as a possible cause",
+    (wording) => {
+      const error = toPrismError(ConnectError.from(new TypeError(wording)));
+      expect(error).toBeInstanceOf(UnavailableError);
+      expect(error.message).toContain(`cannot reach the Prism proxy (${wording})`);
+      expect(error.message).toContain("cors.allowOrigins");
+    },
+  );
+
+  it("leaves other UNKNOWN errors alone", () => {
+    expect(toPrismError(ConnectError.from(new TypeError("x is not a function")))).not.toBeInstanceOf(UnavailableError);
+  });
+
   it.each(expected)("maps code %i to %s", (code, name, errorClass) => {
     const cause = new ConnectError("something went wrong", code);
     const error = toPrismError(cause);

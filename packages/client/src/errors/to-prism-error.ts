@@ -38,6 +38,9 @@ export function toPrismError(error: unknown, context: ErrorContext = {}): PrismE
     metadata: connectError.metadata,
   };
   const description = connectError.rawMessage || "request failed";
+  if (connectError.code === Code.Unknown && isFetchFailure(connectError.cause)) {
+    return new UnavailableError(fetchFailureMessage(connectError.cause), options);
+  }
   switch (connectError.code) {
     case Code.NotFound:
       if (connectError.metadata.get(errorReasonHeader) === "namespace-not-found") {
@@ -62,4 +65,22 @@ export function toPrismError(error: unknown, context: ErrorContext = {}): PrismE
     default:
       return new PrismError(connectError.code, description, options);
   }
+}
+
+/** Whether `cause` is what fetch throws when it gets no response at all (Chrome, Firefox, Safari, Node wording). */
+function isFetchFailure(cause: unknown): cause is TypeError {
+  return cause instanceof TypeError && /failed to fetch|fetch failed|networkerror|load failed/i.test(cause.message);
+}
+
+/**
+ * Why a fetch got no response, with what to check. In a browser a CORS refusal looks exactly like a
+ * proxy that is down (the page learns nothing more), so both are named.
+ */
+function fetchFailureMessage(cause: TypeError): string {
+  const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
+  const page = origin && origin !== "null" ? `this page's origin (${origin})` : "this page's origin";
+  return (
+    `cannot reach the Prism proxy (${cause.message}): it is not running or not reachable at this URL, ` +
+    `or, in a browser, it refused ${page}: list that origin in cors.allowOrigins of the proxy's prism.yaml`
+  );
 }

@@ -3,6 +3,8 @@ import { createClient } from "@connectrpc/connect";
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeKeyValueServer, startFakeKeyValueServer } from "../../test/fake-keyvalue-server.js";
+import { UnavailableError } from "../errors/error-classes.js";
+import { createPrismClient } from "../prism-client.js";
 import { createDefaultTransport } from "./default-transport-web.js";
 
 describe("createDefaultTransport (web)", () => {
@@ -16,6 +18,16 @@ describe("createDefaultTransport (web)", () => {
     expect(() => createDefaultTransport({ url: "http://localhost:1", protocol: "grpc" })).toThrow(
       /browsers.*cannot speak native gRPC.*"connect" or "grpc-web"/,
     );
+  });
+
+  it("turns a fetch that gets no answer into UnavailableError with the CORS hint", async () => {
+    const closed = await startFakeKeyValueServer("h1");
+    const url = closed.url;
+    await closed.close();
+    const prism = createPrismClient({ url, transport: createDefaultTransport({ url }) });
+    const failure = await prism.kv.get("k").catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UnavailableError);
+    expect((failure as UnavailableError).message).toMatch(/cannot reach the Prism proxy \(fetch failed\).*cors\.allowOrigins/);
   });
 
   it.each([undefined, "connect", "grpc-web"] as const)("talks to a server over fetch with protocol %s", async (protocol) => {

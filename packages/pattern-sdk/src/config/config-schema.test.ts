@@ -171,7 +171,7 @@ describe("parseConfig rejections", () => {
 
   it("rejects a non-mapping where a mapping is expected", () => {
     const top = configError(() => parseConfig(schema, [1], { file: "t.yaml" }));
-    expect(top.message).toBe("t.yaml: (top level): expected a mapping, got a list");
+    expect(top.message).toBe("t.yaml: expected a mapping at the top level, got a list");
     const nested = configError(() => parseConfig(schema, { limits: 3 }));
     expect(nested.message).toBe("limits: expected a mapping, got 3");
   });

@@ -55,12 +55,13 @@ describe("loadConfigFile", () => {
     expect(error.message).toContain("cannot read config file");
   });
 
-  it("reports invalid YAML as a ConfigError naming the file", () => {
-    const file = write("bad.yaml", "a: [1, 2\nb: {\n");
+  it("reports invalid YAML as a ConfigError naming the file, line and column, and nothing else", () => {
+    const file = write("bad.yaml", "listen: 127.0.0.1:1\nnamespaces:\n  a:\n    keyvalue: { backend: memstore\n");
     const error = loadError(file);
     expect(error.file).toBe(file);
-    expect(error.message.startsWith(`${file}: `)).toBe(true);
-    expect(error.message).toContain("not valid YAML");
+    expect(error.message).toMatch(new RegExp(`^${file}:5:1: not valid YAML: \\S`));
+    expect(error.message).not.toContain("top level");
+    expect(error.message).not.toContain("\n");
     expect(error.expected).toBe("valid YAML");
   });
 });

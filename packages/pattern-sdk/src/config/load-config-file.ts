@@ -1,6 +1,6 @@
 // Reads a YAML (or JSON) config file into plain data, with errors that name the file.
 import { readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { parse, YAMLParseError } from "yaml";
 import { ConfigError } from "./config-error.js";
 
 /** Reads and parses a YAML file; a missing file or a syntax error is a ConfigError naming it. */
@@ -19,11 +19,15 @@ export function loadConfigFile(file: string): unknown {
   try {
     return parse(text) ?? {};
   } catch (error) {
+    const position = error instanceof YAMLParseError ? error.linePos?.[0] : undefined;
+    // The parser's message repeats the position ("... at line 3, column 5:") and quotes the source; keep the words.
+    const words = (error as Error).message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "";
     throw new ConfigError({
       file,
       field: "",
       expected: "valid YAML",
-      problem: `not valid YAML: ${(error as Error).message.split("\n")[0]}`,
+      problem: `not valid YAML: ${words}`,
+      ...(position ? { line: position.line, column: position.col } : {}),
     });
   }
 }

@@ -8,6 +8,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
 import { PubSubService } from "@prism/proto/pubsub/v1";
 import { HealthCheckResponseSchema, HealthStatus, PatternLifecycleService, type HealthCheckResponse } from "@prism/proto/pattern/v1";
+import { ConfigError } from "../config/config-error.js";
 import { field, parseConfig, type ConfigLocation, type ConfigSchema } from "../config/config-schema.js";
 import { addService, type CallContext, type GrpcMethod, type GrpcMethodTable, type ServiceHandlers } from "@prism/wire";
 import { createKeyValueHandlers } from "../keyvalue/keyvalue-handlers.js";
@@ -17,6 +18,12 @@ import { pubSubLimitsSchema } from "../pubsub/pubsub-limits.js";
 import type { Logger } from "../logging/logger.js";
 import type { HealthReport } from "./health-report.js";
 import type { PatternDefinition, PatternInstance } from "./pattern-definition.js";
+
+/** Trailer of a failed Initialize naming the bad config field (rooted at "config"). */
+export const configFieldHeader = "prism-config-field";
+
+/** Trailer of a failed Initialize with the config problem, percent-encoded. */
+export const configProblemHeader = "prism-config-problem";
 
 /** Options of a PatternHost. */
 export interface PatternHostOptions {
@@ -158,6 +165,11 @@ export class PatternHost {
           return { patternName: this.definition.name, patternVersion: this.definition.version, apis };
         } catch (error) {
           if (error instanceof ConnectError) throw error;
+          if (error instanceof ConfigError) {
+            // The host re-roots the field in its own config file (namespaces.<ns>.<api>.config...).
+            const metadata = { [configFieldHeader]: error.field, [configProblemHeader]: encodeURIComponent(error.problem) };
+            throw new ConnectError(error.message, Code.InvalidArgument, metadata);
+          }
           throw new ConnectError((error as Error).message, Code.InvalidArgument);
         }
       },

@@ -54,8 +54,22 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return make(options.fields ?? {});
 }
 
+/** How many causes deep an error is written (a cause chain can be long, or circular). */
+const maxCauseDepth = 5;
+
+/** An error as a JSON value: name, message, stack and, when set, its cause (nested, bounded). */
+function errorFields(error: Error, depth: number): Record<string, unknown> {
+  const fields: Record<string, unknown> = { name: error.name, message: error.message };
+  if (error.stack) fields.stack = error.stack;
+  if (error.cause !== undefined) {
+    const { cause } = error;
+    fields.cause = depth >= maxCauseDepth ? "(more causes)" : cause instanceof Error ? errorFields(cause, depth + 1) : cause;
+  }
+  return fields;
+}
+
 function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Error) return errorFields(value, 0);
   if (typeof value === "bigint") return value.toString();
   return value;
 }

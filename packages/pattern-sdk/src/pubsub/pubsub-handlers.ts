@@ -3,7 +3,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { DeliveryGuarantee as ProtoGuarantee, type PubSubService, type SubscribeResponseSchema } from "@prism/proto/pubsub/v1";
-import type { ServiceHandlers } from "@prism/wire";
+import { type ServiceHandlers, shareResponse } from "@prism/wire";
 import type { PubSubBackend, PubSubMessage, PubSubSubscription } from "./pubsub-backend.js";
 import type { PubSubLimits } from "./pubsub-limits.js";
 import { checkTopic, checkTopicFilter } from "./topic-name.js";
@@ -13,13 +13,16 @@ const groupPattern = /^[A-Za-z0-9_-]{1,64}$/;
 /** Builds validated PubSubService handlers for `backend`. */
 export function createPubSubHandlers(backend: PubSubBackend, limits: PubSubLimits): ServiceHandlers<typeof PubSubService> {
   const open = new Map<string, PubSubSubscription>();
-  // One response object per message, shared by every subscriber it is delivered to, so the
-  // transport encodes it once however many subscribers there are.
+  // One response object per message, shared by every subscriber it is delivered to and declared
+  // shared, so the transport encodes it once however many subscribers there are.
   const responses = new WeakMap<PubSubMessage, MessageInitShape<typeof SubscribeResponseSchema>>();
   const responseOf = (message: PubSubMessage) => {
     let response = responses.get(message);
     if (response === undefined) {
-      response = { event: { case: "message", value: { ...message, publishedAtMs: BigInt(message.publishedAtMs) } } };
+      const init: MessageInitShape<typeof SubscribeResponseSchema> = {
+        event: { case: "message", value: { ...message, publishedAtMs: BigInt(message.publishedAtMs) } },
+      };
+      response = shareResponse(init);
       responses.set(message, response);
     }
     return response;

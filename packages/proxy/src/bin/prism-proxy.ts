@@ -66,8 +66,9 @@ process.on("SIGINT", () => shutdown("SIGINT"));
 process.on("SIGTERM", () => shutdown("SIGTERM"));
 
 proxy = await startProxy(config, { logger }).catch((error: Error) => {
-  logger.error(error.message);
-  fail(error instanceof ConfigError ? `invalid configuration: ${error.message}` : `failed to start: ${error.message}`, 1);
+  // Printed once, like a config error found while loading: a pattern's config is part of prism.yaml.
+  if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`, 2);
+  fail(`failed to start: ${error.message}`, 1);
 });
 if (signals > 0) {
   signals = 0;

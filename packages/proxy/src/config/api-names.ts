@@ -1,4 +1,5 @@
 // The APIs a namespace can bind, and the proto service each one maps to.
+import type { DescMessage } from "@bufbuild/protobuf";
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
 import { PubSubService } from "@prism/proto/pubsub/v1";
 
@@ -16,3 +17,18 @@ export const apiServices = {
 
 /** API name by full proto service name, for routing a request path. */
 export const apiByServiceName: ReadonlyMap<string, ApiName> = new Map(apiNames.map((api) => [apiServices[api].typeName, api]));
+
+/** Request and response schemas of one data-plane method. */
+export interface MethodSchemas {
+  /** Request message schema. */
+  readonly input: DescMessage;
+  /** Response message schema. */
+  readonly output: DescMessage;
+}
+
+/** Schemas of every data-plane method, by HTTP/2 path (`/prism.keyvalue.v1.KeyValueService/Get`). */
+export const dataPlaneMethods: ReadonlyMap<string, MethodSchemas> = new Map(
+  Object.values(apiServices).flatMap((service) =>
+    service.methods.map((method) => [`/${service.typeName}/${method.name}`, { input: method.input, output: method.output }] as const),
+  ),
+);

@@ -32,6 +32,7 @@ export class InProcessPattern implements PatternRuntime {
   readonly description: string;
   private readonly host: PatternHost;
   private readonly monitor: HealthMonitor;
+  private readonly onStreamError = (error: Error) => this.options.logger.debug(`a call's stream failed: ${error.message}`);
 
   constructor(private readonly options: InProcessPatternOptions) {
     this.description = `${options.definition.name} (inprocess)`;
@@ -78,7 +79,7 @@ export class InProcessPattern implements PatternRuntime {
       respondWithStatus(stream, { code: Code.Unimplemented, message: `${this.description} does not serve ${headers[":path"]}` });
       return;
     }
-    void serveGrpcCall(stream, headers, method);
+    void serveGrpcCall(stream, headers, method, this.onStreamError);
   }
 
   /** Calls the pattern's handler directly. */

@@ -1,36 +1,24 @@
-// Supervises a pattern running as a child process on a unix socket: spawn, wait for the socket
-// with capped exponential backoff, Initialize + Start, periodic HealthCheck, restart with jittered
-// backoff when it dies, and Drain → Stop → SIGTERM → SIGKILL at shutdown. Its stderr (JSON lines)
-// is forwarded into the proxy's log, tagged, and the last lines are kept for error messages.
+// Supervises a pattern running as a child process on a unix socket: spawn it, wait for its socket,
+// Initialize + Start, health polling, restart with jittered backoff when it dies, and Drain → Stop
+// → SIGTERM → SIGKILL at shutdown. Output forwarding, socket waits, lifecycle calls and process
+// termination live in their own modules; this one holds the state machine and call leasing.
 import type { Message } from "@bufbuild/protobuf";
-import { Code, ConnectError, type HealthReport, type Logger } from "@prism/pattern-sdk";
+import { Code, ConfigError, ConnectError, type HealthReport, type Logger } from "@prism/pattern-sdk";
+import { configFieldHeader, configProblemHeader } from "@prism/pattern-sdk/host";
 import { callServerStreaming, callUnary, respondWithStatus } from "@prism/wire";
-import {
-  DrainRequestSchema,
-  DrainResponseSchema,
-  HealthCheckRequestSchema,
-  HealthCheckResponseSchema,
-  HealthStatus,
-  InitializeRequestSchema,
-  InitializeResponseSchema,
-  StartRequestSchema,
-  StartResponseSchema,
-  StopRequestSchema,
-  StopResponseSchema,
-} from "@prism/proto/pattern/v1";
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
-import { connect, type ClientHttp2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
-import { createConnection } from "node:net";
-import { createInterface } from "node:readline";
-import { setTimeout as sleep } from "node:timers/promises";
-import type { DescMessage } from "@bufbuild/protobuf";
-import { apiServices } from "../config/api-names.js";
+import type { ClientHttp2Session, IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { dataPlaneMethods, type MethodSchemas } from "../config/api-names.js";
 import { forwardGrpcCall } from "../server/forward-grpc-call.js";
-import type { InvokeOptions, PatternRuntime } from "./pattern-runtime.js";
 import { HealthMonitor } from "./health-monitor.js";
+import { LifecycleClient } from "./lifecycle-client.js";
+import { PatternOutput } from "./pattern-output.js";
+import type { InvokeOptions, PatternRuntime } from "./pattern-runtime.js";
+import { connectToSocket, waitForSocket } from "./pattern-socket.js";
 import { restartDelayMs } from "./restart-backoff.js";
-import { SessionPool, type SessionLease } from "./session-pool.js";
+import { type SessionLease, SessionPool } from "./session-pool.js";
+import { terminateChild } from "./terminate-child.js";
 
 /** Options of a supervised pattern process. */
 export interface PatternProcessOptions {
@@ -70,9 +58,6 @@ export interface PatternProcessOptions {
 
 type ProcessState = "idle" | "starting" | "ready" | "restarting" | "stopping" | "stopped";
 
-const logTailLines = 20;
-const lifecycleTimeoutMs = 10_000;
-
 /** Error of a pattern that could not be started; its message names the pattern, command and last log lines. */
 export class PatternStartError extends Error {
   override readonly name = "PatternStartError";
@@ -85,7 +70,7 @@ export class PatternProcess implements PatternRuntime {
   private state: ProcessState = "idle";
   private child: ChildProcess | undefined;
   private session: ClientHttp2Session | undefined;
-  private readonly logTail: string[] = [];
+  private readonly output: PatternOutput;
   private restartAttempt = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly monitor: HealthMonitor;
@@ -94,9 +79,11 @@ export class PatternProcess implements PatternRuntime {
   private lastExit = "";
   /** Restarts performed since the proxy started (for tests and health details). */
   restarts = 0;
+  private readonly onStreamError = (error: Error) => this.options.logger.debug(`a caller's stream failed: ${error.message}`);
 
   constructor(private readonly options: PatternProcessOptions) {
     this.description = `${options.patternName} (process, namespace "${options.namespace}")`;
+    this.output = new PatternOutput(options.patternName, options.logger);
     this.monitor = new HealthMonitor({
       check: () => this.checkHealth(),
       intervalMs: options.healthIntervalMs,
@@ -110,7 +97,7 @@ export class PatternProcess implements PatternRuntime {
     return this.child?.pid;
   }
 
-  /** Spawns the process and drives it to serving; rejects with a PatternStartError. */
+  /** Spawns the process and drives it to serving; rejects with a PatternStartError (or a ConfigError for bad config). */
   async start(): Promise<void> {
     this.state = "starting";
     await this.launch();
@@ -134,20 +121,7 @@ export class PatternProcess implements PatternRuntime {
       respondWithStatus(stream, { code: lease.code, message: lease.rawMessage });
       return;
     }
-    forwardGrpcCall(stream, headers, lease.session, this.description, lease.release);
-  }
-
-  /** A session for one data-plane call, or the error to answer with. */
-  private lease(): SessionLease | ConnectError {
-    const lease = this.state === "ready" && this.pool ? this.pool.acquire() : "connecting";
-    if (lease === "at-capacity") {
-      return new ConnectError(
-        `pattern ${this.description} has ${this.pool?.activeCalls} calls in flight, its limit; retry shortly`,
-        Code.ResourceExhausted,
-      );
-    }
-    if (lease === "connecting") return new ConnectError(this.unavailableMessage(), Code.Unavailable);
-    return lease;
+    forwardGrpcCall(stream, headers, lease.session, this.description, lease.release, this.onStreamError);
   }
 
   /** Calls a unary method of the pattern with a decoded request. */
@@ -189,24 +163,11 @@ export class PatternProcess implements PatternRuntime {
     this.monitor.stop();
     const session = this.session;
     if (wasReady && session && !session.closed) {
+      const lifecycle = new LifecycleClient(session);
       try {
-        const drained = await callUnary(
-          session,
-          "/prism.pattern.v1.PatternLifecycleService/Drain",
-          DrainRequestSchema,
-          DrainResponseSchema,
-          { timeoutMs: this.options.drainTimeoutMs },
-          { timeoutMs: this.options.drainTimeoutMs + 1000 },
-        );
-        if (drained.pending > 0) this.options.logger.warn(`pattern drained with ${drained.pending} call(s) still in flight`);
-        await callUnary(
-          session,
-          "/prism.pattern.v1.PatternLifecycleService/Stop",
-          StopRequestSchema,
-          StopResponseSchema,
-          {},
-          { timeoutMs: lifecycleTimeoutMs },
-        );
+        const pending = await lifecycle.drain(this.options.drainTimeoutMs);
+        if (pending > 0) this.options.logger.warn(`pattern drained with ${pending} call(s) still in flight`);
+        await lifecycle.stop();
       } catch (error) {
         this.options.logger.warn(`graceful stop failed: ${(error as Error).message}; terminating`);
       }
@@ -215,6 +176,19 @@ export class PatternProcess implements PatternRuntime {
     await this.terminate();
     rmSync(this.options.socketPath, { force: true });
     this.state = "stopped";
+  }
+
+  /** A session for one data-plane call, or the error to answer with. */
+  private lease(): SessionLease | ConnectError {
+    const lease = this.state === "ready" && this.pool ? this.pool.acquire() : "connecting";
+    if (lease === "at-capacity") {
+      return new ConnectError(
+        `pattern ${this.description} has ${this.pool?.activeCalls} calls in flight, its limit; retry shortly`,
+        Code.ResourceExhausted,
+      );
+    }
+    if (lease === "connecting") return new ConnectError(this.unavailableMessage(), Code.Unavailable);
+    return lease;
   }
 
   private unavailableMessage(): string {
@@ -227,7 +201,7 @@ export class PatternProcess implements PatternRuntime {
     rmSync(socketPath, { force: true });
     const [program, ...args] = command as [string, ...string[]];
     const argv = [...args, "--socket", socketPath, "--managed", "--watch-parent"];
-    logger.info(`starting pattern ${this.description}: ${[program, ...argv].join(" ")}`);
+    logger.info(`starting pattern ${this.description}: ${[program, ...argv].join(" ")}`, { cwd: this.options.cwd });
     // Its own process group: a Ctrl-C or a group-wide SIGTERM reaches the proxy only, which then
     // drains and stops patterns in order. If the proxy dies, --watch-parent ends the child.
     const child = spawn(program, argv, { cwd: this.options.cwd, stdio: ["pipe", "pipe", "pipe"], env: process.env, detached: true });
@@ -242,45 +216,26 @@ export class PatternProcess implements PatternRuntime {
       exited = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       this.onExit(child, exited);
     });
-    child.stdin?.on("error", () => {});
-    this.forwardOutput(child);
+    // The pattern's stdin only tells it that the proxy lives; a write error means it is gone.
+    child.stdin?.on("error", (error) => logger.debug(`pattern stdin closed: ${error.message}`));
+    this.output.attach(child);
 
-    const deadline = Date.now() + this.options.startTimeoutMs;
-    let delay = 10;
-    let session: ClientHttp2Session | undefined;
-    while (!session) {
-      if (exited !== undefined) throw this.startError(`the process ${exited}`, spawnError);
-      session = await tryConnect(socketPath);
-      if (session) break;
-      if (Date.now() >= deadline) {
-        await this.terminate();
-        throw this.startError(`its socket ${socketPath} did not answer within ${this.options.startTimeoutMs} ms`);
-      }
-      await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
-      delay = Math.min(delay * 2, 500);
+    const waited = await waitForSocket(socketPath, this.options.startTimeoutMs, () => exited, logger);
+    if ("kind" in waited) {
+      if (waited.kind === "exited") throw this.startError(`the process ${waited.how}`, spawnError);
+      await this.terminate();
+      throw this.startError(`its socket ${socketPath} did not answer within ${this.options.startTimeoutMs} ms`);
     }
+    const session = waited;
     this.adoptControlSession(session);
     try {
-      const init = await callUnary(
-        session,
-        "/prism.pattern.v1.PatternLifecycleService/Initialize",
-        InitializeRequestSchema,
-        InitializeResponseSchema,
-        { name: this.options.namespace, version: this.options.proxyVersion, configJson: JSON.stringify(this.options.config ?? {}) },
-        { timeoutMs: lifecycleTimeoutMs },
-      );
+      const lifecycle = new LifecycleClient(session);
+      const init = await lifecycle.initialize(this.options.namespace, this.options.proxyVersion, this.options.config);
       this.description = `${init.patternName} (process, namespace "${this.options.namespace}")`;
       if (!init.apis.includes(this.options.serviceName)) {
         throw new Error(`it does not serve ${this.options.serviceName} (it serves: ${init.apis.join(", ") || "nothing"})`);
       }
-      await callUnary(
-        session,
-        "/prism.pattern.v1.PatternLifecycleService/Start",
-        StartRequestSchema,
-        StartResponseSchema,
-        {},
-        { timeoutMs: lifecycleTimeoutMs },
-      );
+      await lifecycle.start();
       this.startedAt = Date.now();
       logger.info(`pattern ${this.description} is serving ${init.apis.join(", ")} on ${socketPath}`, {
         pid: child.pid,
@@ -289,13 +244,11 @@ export class PatternProcess implements PatternRuntime {
       });
     } catch (error) {
       await this.terminate();
-      const message = (error as Error).message.replace(/^\[[a-z_]+\] /, "");
-      const where = this.options.location.file ? `${this.options.location.file}: ` : "";
-      throw this.startError(`Initialize/Start failed: ${message.replace(/^config\b/, `${where}${this.options.location.path}`)}`);
+      throw this.configError(error) ?? this.startError(`Initialize/Start failed: ${(error as Error).message.replace(/^\[[a-z_]+\] /, "")}`);
     }
     this.pool?.close();
     const pool = new SessionPool({
-      connect: () => tryConnect(socketPath),
+      connect: () => connectToSocket(socketPath, logger),
       maxSessions: 8,
       streamsPerSession: 4000,
       logger,
@@ -306,45 +259,23 @@ export class PatternProcess implements PatternRuntime {
     this.monitor.start();
   }
 
+  /** The binding's ConfigError when Initialize refused its config, re-rooted at the field in prism.yaml. */
+  private configError(error: unknown): ConfigError | undefined {
+    if (!(error instanceof ConnectError) || error.code !== Code.InvalidArgument) return undefined;
+    const field = error.metadata.get(configFieldHeader);
+    const problem = error.metadata.get(configProblemHeader);
+    if (field === null || problem === null) return undefined;
+    const { file, path } = this.options.location;
+    return new ConfigError({ file, field: field.replace(/^config/, path), expected: "", problem: decodeURIComponent(problem) });
+  }
+
   private startError(reason: string, cause?: Error): PatternStartError {
-    const tail = this.logTail.length ? `\n  last log lines:\n    ${this.logTail.join("\n    ")}` : "\n  (it logged nothing)";
+    const lines = this.output.tail;
+    const tail = lines.length ? `\n  last log lines:\n    ${lines.join("\n    ")}` : "\n  (it logged nothing)";
     return new PatternStartError(
       `pattern ${this.description} failed to start: ${reason}\n  command: ${this.options.command.join(" ")}${tail}`,
       cause ? { cause } : undefined,
     );
-  }
-
-  private forwardOutput(child: ChildProcess): void {
-    const pattern = this.options.patternName;
-    const remember = (line: string) => {
-      this.logTail.push(line);
-      if (this.logTail.length > logTailLines) this.logTail.shift();
-    };
-    if (child.stderr) {
-      createInterface({ input: child.stderr }).on("line", (line) => {
-        remember(line);
-        let record: Record<string, unknown> | undefined;
-        try {
-          const parsed: unknown = JSON.parse(line);
-          if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) record = parsed as Record<string, unknown>;
-        } catch {
-          record = undefined;
-        }
-        const { msg, level, time: _time, ...fields } = record ?? {};
-        const log = this.options.logger.child({ source: "pattern", pattern, pid: child.pid });
-        const text = typeof msg === "string" ? msg : line;
-        if (level === "error") log.error(text, fields);
-        else if (level === "warn") log.warn(text, fields);
-        else if (level === "debug") log.debug(text, fields);
-        else log.info(text, fields);
-      });
-    }
-    if (child.stdout) {
-      createInterface({ input: child.stdout }).on("line", (line) => {
-        remember(line);
-        this.options.logger.info(line, { source: "pattern-stdout", pattern, pid: child.pid });
-      });
-    }
   }
 
   private onExit(child: ChildProcess, how: string): void {
@@ -356,14 +287,18 @@ export class PatternProcess implements PatternRuntime {
     this.state = "restarting";
     this.monitor.stop();
     if (Date.now() - this.startedAt > 30_000) this.restartAttempt = 0;
-    const delay = restartDelayMs(this.restartAttempt++, {
+    const delay = this.nextRestartDelay();
+    this.options.logger.error(`pattern ${this.description} ${how}; restarting in ${delay} ms (attempt ${this.restartAttempt})`, {
+      lastLogLines: this.output.tail.slice(-5),
+    });
+    this.restartTimer = setTimeout(() => void this.restart(), delay);
+  }
+
+  private nextRestartDelay(): number {
+    return restartDelayMs(this.restartAttempt++, {
       initialDelayMs: this.options.restartInitialDelayMs,
       maxDelayMs: this.options.restartMaxDelayMs,
     });
-    this.options.logger.error(`pattern ${this.description} ${how}; restarting in ${delay} ms (attempt ${this.restartAttempt})`, {
-      lastLogLines: this.logTail.slice(-5),
-    });
-    this.restartTimer = setTimeout(() => void this.restart(), delay);
   }
 
   private async restart(): Promise<void> {
@@ -377,10 +312,7 @@ export class PatternProcess implements PatternRuntime {
       this.options.logger.info(`pattern ${this.description} restarted`, { pid: this.pid, restarts: this.restarts });
     } catch (error) {
       if (this.state !== "restarting") return;
-      const delay = restartDelayMs(this.restartAttempt++, {
-        initialDelayMs: this.options.restartInitialDelayMs,
-        maxDelayMs: this.options.restartMaxDelayMs,
-      });
+      const delay = this.nextRestartDelay();
       this.options.logger.error(`${(error as Error).message}\n  retrying in ${delay} ms`);
       this.restartTimer = setTimeout(() => void this.restart(), delay);
     }
@@ -390,7 +322,7 @@ export class PatternProcess implements PatternRuntime {
     let session = this.session;
     if (!session || session.closed || session.destroyed) {
       // The control connection was lost while the process lives: open a new one.
-      session = await tryConnect(this.options.socketPath);
+      session = await connectToSocket(this.options.socketPath, this.options.logger);
       if (!session) return { status: "UNHEALTHY", message: "the pattern process does not answer on its socket" };
       if (this.state !== "ready") {
         session.destroy();
@@ -398,25 +330,13 @@ export class PatternProcess implements PatternRuntime {
       }
       this.adoptControlSession(session);
     }
-    const response = await callUnary(
-      session,
-      "/prism.pattern.v1.PatternLifecycleService/HealthCheck",
-      HealthCheckRequestSchema,
-      HealthCheckResponseSchema,
-      {},
-      {
-        timeoutMs: Math.min(2000, this.options.healthIntervalMs),
-      },
-    );
-    const status =
-      response.status === HealthStatus.HEALTHY ? "HEALTHY" : response.status === HealthStatus.DEGRADED ? "DEGRADED" : "UNHEALTHY";
-    return { status, message: response.message, details: response.details };
+    return new LifecycleClient(session).healthCheck(Math.min(2000, this.options.healthIntervalMs));
   }
 
   /** Uses `session` for lifecycle calls and health checks. */
   private adoptControlSession(session: ClientHttp2Session): void {
     this.session = session;
-    session.on("error", () => {});
+    session.on("error", (error) => this.options.logger.debug(`control session to ${this.description} failed: ${error.message}`));
     session.once("close", () => {
       if (this.session === session) this.session = undefined;
     });
@@ -430,45 +350,15 @@ export class PatternProcess implements PatternRuntime {
     if (session && !session.destroyed) session.destroy();
   }
 
-  private async terminate(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const killTimer = setTimeout(() => {
-      this.options.logger.warn(`pattern ${this.description} ignored SIGTERM for ${this.options.stopGraceMs} ms; sending SIGKILL`);
-      child.kill("SIGKILL");
-    }, this.options.stopGraceMs);
-    await gone;
-    clearTimeout(killTimer);
+  private terminate(): Promise<void> {
+    return terminateChild(this.child, this.options.stopGraceMs, () =>
+      this.options.logger.warn(`pattern ${this.description} ignored SIGTERM for ${this.options.stopGraceMs} ms; sending SIGKILL`),
+    );
   }
 }
 
-/** Opens an HTTP/2 session on a unix socket, or undefined when nothing answers yet. */
-function tryConnect(socketPath: string): Promise<ClientHttp2Session | undefined> {
-  return new Promise((resolve) => {
-    const session = connect("http://pattern", { createConnection: () => createConnection(socketPath) });
-    const fail = () => {
-      session.destroy();
-      resolve(undefined);
-    };
-    session.once("error", fail);
-    session.once("connect", () => {
-      session.off("error", fail);
-      resolve(session);
-    });
-  });
-}
-
-function findMethod(path: string, request: Message): { input: DescMessage; output: DescMessage } {
-  const method = methodRegistry.get(path);
+function findMethod(path: string, request: Message): MethodSchemas {
+  const method = dataPlaneMethods.get(path);
   if (!method) throw new ConnectError(`no method ${path} (request ${request.$typeName})`, Code.Unimplemented);
   return method;
 }
-
-/** Request and response schemas of every data-plane method, by path. */
-const methodRegistry = new Map<string, { input: DescMessage; output: DescMessage }>(
-  Object.values(apiServices).flatMap((service) =>
-    service.methods.map((method) => [`/${service.typeName}/${method.name}`, { input: method.input, output: method.output }]),
-  ),
-);

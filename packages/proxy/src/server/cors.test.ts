@@ -1,6 +1,7 @@
 // Unit tests of the CORS wrapper (on a real node:http server around a stub front door) and of the
 // `cors` config block: preflights, actual responses, disallowed origins, "*", and validation.
 import { ConfigError } from "@prism/pattern-sdk";
+import { createLogger } from "@prism/pattern-sdk/host";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,18 +14,20 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
-/** Serves `withCors(config, stub)`; the stub answers 200 with its own headers and counts calls. */
-async function serve(config: CorsConfig): Promise<{ url: string; calls: () => number }> {
+/** Serves `withCors(config, stub)`; the stub answers 200 with its own headers and counts calls; warnings land in `warnings`. */
+async function serve(config: CorsConfig): Promise<{ url: string; calls: () => number; warnings: string[] }> {
+  const warnings: string[] = [];
+  const logger = createLogger({ write: (line) => void warnings.push(JSON.parse(line).msg as string), level: "warn" });
   let calls = 0;
   const stub: FrontDoorHandler = (_request, response) => {
     calls++;
     (response as ServerResponse).writeHead(200, { "content-type": "application/json" });
     response.end("{}");
   };
-  const server = createServer(withCors(config, stub));
+  const server = createServer(withCors(config, stub, logger));
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls: () => calls };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls: () => calls, warnings };
 }
 
 const preflight = (origin: string) => ({
@@ -71,17 +74,34 @@ describe("withCors", () => {
     expect(calls()).toBe(1);
   });
 
-  it("gives a disallowed origin no CORS headers and leaves its preflight to the front door", async () => {
-    const { url, calls } = await serve({ allowOrigins: ["http://app.example"], maxAgeSeconds: 7200 });
-    for (const init of [preflight("http://evil.example"), { method: "POST", headers: { origin: "http://evil.example" }, body: "{}" }]) {
-      const response = await fetch(url, init);
-      expect(response.status).toBe(200);
-      expect(response.headers.get("access-control-allow-origin")).toBeNull();
-      expect(response.headers.get("access-control-allow-methods")).toBeNull();
-      expect(response.headers.get("access-control-expose-headers")).toBeNull();
-      expect(response.headers.get("vary")).toBe("Origin");
-    }
-    expect(calls()).toBe(2);
+  it("refuses a disallowed origin's preflight with 403 and a body that says why, and gives its calls no CORS headers", async () => {
+    const { url, calls, warnings } = await serve({ allowOrigins: ["http://app.example"], maxAgeSeconds: 7200 });
+    const refusal = await fetch(`${url}/prism.keyvalue.v1.KeyValueService/Set`, preflight("http://evil.example"));
+    expect(refusal.status).toBe(403);
+    expect(await refusal.text()).toBe(
+      "CORS: origin http://evil.example may not call this Prism proxy. " +
+        "Add it to cors.allowOrigins in the proxy's prism.yaml (or serve the page from an allowed origin).\n",
+    );
+    expect(refusal.headers.get("access-control-allow-origin")).toBeNull();
+    expect(refusal.headers.get("vary")).toBe("Origin");
+    const call = await fetch(url, { method: "POST", headers: { origin: "http://evil.example" }, body: "{}" });
+    expect(call.status).toBe(200);
+    expect(call.headers.get("access-control-allow-origin")).toBeNull();
+    expect(call.headers.get("access-control-expose-headers")).toBeNull();
+    expect(call.headers.get("vary")).toBe("Origin");
+    expect(calls()).toBe(1);
+    expect(warnings).toEqual([
+      "refused a cross-origin call from http://evil.example to /prism.keyvalue.v1.KeyValueService/Set: " +
+        "the origin is not in cors.allowOrigins, so the browser blocks the answer",
+    ]);
+  });
+
+  it("refuses and explains every origin's preflight when none is allowed (the default)", async () => {
+    const { url, calls } = await serve({ allowOrigins: [], maxAgeSeconds: 7200 });
+    const refusal = await fetch(url, preflight("http://app.example"));
+    expect(refusal.status).toBe(403);
+    expect(await refusal.text()).toContain("origin http://app.example may not call this Prism proxy");
+    expect(calls()).toBe(0);
   });
 
   it("passes same-origin and non-browser requests (no Origin) through untouched", async () => {
@@ -96,11 +116,6 @@ describe("withCors", () => {
     const response = await fetch(url, preflight("https://anything.example:8443"));
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-origin")).toBe("https://anything.example:8443");
-  });
-
-  it("returns the front door itself when no origin is allowed", () => {
-    const next: FrontDoorHandler = () => {};
-    expect(withCors({ allowOrigins: [], maxAgeSeconds: 7200 }, next)).toBe(next);
   });
 });
 

@@ -3,9 +3,11 @@
 import { cors as connectCors } from "@connectrpc/connect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { Logger } from "@prism/pattern-sdk";
 import type { CorsConfig } from "../config/proxy-config.js";
 import type { FrontDoorHandler } from "./connect-front-door.js";
 import { errorReasonHeader, namespaceHeader } from "./namespace-router.js";
+import { RefusedOrigins } from "./refused-origins.js";
 
 /** Methods a browser may use: Connect's (POST, GET) plus the preflight itself. */
 export const corsAllowedMethods: readonly string[] = [...connectCors.allowedMethods, "OPTIONS"];
@@ -50,18 +52,37 @@ export function responseHeaders(origin: string): Record<string, string> {
   };
 }
 
-/** Wraps the front door with CORS; without allowed origins it returns `next` unchanged. */
-export function withCors(config: CorsConfig, next: FrontDoorHandler): FrontDoorHandler {
-  if (config.allowOrigins.length === 0) return next;
+/** The body of a refused preflight: why, and what to change. */
+export function refusalText(origin: string): string {
+  return (
+    `CORS: origin ${origin} may not call this Prism proxy. ` +
+    "Add it to cors.allowOrigins in the proxy's prism.yaml (or serve the page from an allowed origin).\n"
+  );
+}
+
+/** Wraps the front door with CORS: allowed origins get CORS headers; refused ones are logged and told why in the preflight. */
+export function withCors(config: CorsConfig, next: FrontDoorHandler, logger: Logger): FrontDoorHandler {
+  const refused = new RefusedOrigins(logger);
   return (request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) => {
     const origin = request.headers.origin;
+    const isPreflight = request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined;
+    if (origin === undefined || origin === "") {
+      next(request, response);
+      return;
+    }
     if (!isOriginAllowed(origin, config.allowOrigins)) {
+      refused.note(origin, request.url ?? "");
       // No CORS headers: the browser refuses the response. Caches must still key on Origin.
+      if (isPreflight) {
+        (response as ServerResponse).writeHead(403, { "content-type": "text/plain; charset=utf-8", vary: "Origin" });
+        response.end(refusalText(origin));
+        return;
+      }
       response.setHeader("vary", "Origin");
       next(request, response);
       return;
     }
-    if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) {
+    if (isPreflight) {
       (response as ServerResponse).writeHead(204, preflightHeaders(origin, config));
       response.end();
       return;

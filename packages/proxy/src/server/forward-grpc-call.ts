@@ -3,19 +3,20 @@
 // with a gRPC status: when the pattern's side ends without one (crash, reset, lost connection),
 // the caller gets UNAVAILABLE, which is retryable, never a bare stream reset.
 import { Code } from "@connectrpc/connect";
-import { respondWithStatus, statusTrailers, type GrpcStatus } from "@prism/wire";
+import { type ErrorSink, type GrpcStatus, ignoreError, respondWithStatus, statusTrailers } from "@prism/wire";
 import { constants, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 
 /** Called once when the forwarded call has ended, either way. */
 export type ForwardDone = () => void;
 
-/** Pipes the call on `stream` to `session`; `describe` names the pattern in errors. */
+/** Pipes the call on `stream` to `session`; `describe` names the pattern in errors; the caller's stream errors go to `onStreamError`. */
 export function forwardGrpcCall(
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
   session: ClientHttp2Session,
   describe: string,
   done?: ForwardDone,
+  onStreamError: ErrorSink = ignoreError,
 ): void {
   const upstreamHeaders: OutgoingHttpHeaders = {
     ":method": "POST",
@@ -33,7 +34,7 @@ export function forwardGrpcCall(
     done?.();
     return;
   }
-  stream.on("error", () => {});
+  stream.on("error", onStreamError);
   let trailers: OutgoingHttpHeaders | undefined;
   let trailersWanted = false;
   let answeredTrailersOnly = false;

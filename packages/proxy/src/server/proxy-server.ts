@@ -2,7 +2,8 @@
 // socket to an HTTP/2 or an HTTP/1.1 server. On HTTP/2, gRPC calls take the hot path (route by
 // namespace, then in-process dispatch or a frame pipe); everything else (Connect, gRPC-Web)
 // goes to the Connect front door.
-import { respondWithStatus } from "@prism/wire";
+import type { Logger } from "@prism/pattern-sdk";
+import { type ErrorSink, respondWithStatus } from "@prism/wire";
 import { createServer as createHttp1Server } from "node:http";
 import {
   Http2ServerRequest,
@@ -31,8 +32,11 @@ const firstBytesTimeoutMs = 10_000;
 /** An HTTP/1.1 connection idle (or stuck mid-request) for this long is closed. */
 const http1IdleTimeoutMs = 120_000;
 
-/** Creates (not yet listening) the proxy's server. */
-export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorHandler): ProxyServer {
+/** Creates (not yet listening) the proxy's server; connection errors it handles are logged at debug. */
+export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorHandler, logger: Logger): ProxyServer {
+  const onSessionError = (error: Error) => logger.debug(`an HTTP/2 connection failed: ${error.message}`);
+  const onSocketError = (error: Error) => logger.debug(`a client connection failed: ${error.message}`);
+  const onStreamError = (error: Error) => logger.debug(`a caller's stream failed: ${error.message}`);
   const h2 = createHttp2Server({ settings: { maxConcurrentStreams: 10_000 } });
   const h1 = createHttp1Server({ headersTimeout: 30_000, requestTimeout: 0 }, frontDoor);
   // h1 never listens itself (connections come from the sniffer), so Node's own connection
@@ -49,13 +53,13 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
 
   h2.on("session", (session) => {
     sessions.add(session);
-    session.on("error", () => {});
+    session.on("error", onSessionError);
     session.once("close", () => sessions.delete(session));
   });
   h2.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
     const contentType = headers["content-type"];
     if (contentType === "application/grpc" || contentType === "application/grpc+proto") {
-      serveGrpc(router, stream, headers);
+      serveGrpc(router, stream, headers, onStreamError);
       return;
     }
     const request = new Http2ServerRequest(stream, headers, {}, rawHeaders);
@@ -66,7 +70,7 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
   const tcp = createTcpServer((socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    socket.on("error", () => {});
+    socket.on("error", onSocketError);
     sniff(socket, (http2) => {
       if (http2) isHttp2.add(socket);
       (http2 ? h2 : h1).emit("connection", socket);
@@ -90,10 +94,10 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
   };
 }
 
-function serveGrpc(router: NamespaceRouter, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+function serveGrpc(router: NamespaceRouter, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, onStreamError: ErrorSink): void {
   const route = router.route(headers[namespaceHeader] as string | undefined, headers[":path"] ?? "");
   if (!route.ok) {
-    stream.on("error", () => {});
+    stream.on("error", onStreamError);
     respondWithStatus(stream, route);
     return;
   }

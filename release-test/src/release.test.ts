@@ -71,6 +71,16 @@ describe("the tarballs", () => {
     }
   });
 
+  it("import no other package's src/ or internal/ path", () => {
+    for (const { name, tarball } of release.packages) {
+      const contents = readTarball(tarball);
+      for (const file of contents.files.filter((path) => path.startsWith("dist/") && path.endsWith(".js"))) {
+        const deepImports = contents.read(file).match(/from "@prism\/[^"]*\/(src|internal)\/[^"]*"/g) ?? [];
+        expect(deepImports, `${name} ${file}`).toEqual([]);
+      }
+    }
+  });
+
   it("@prism/proto ships the .proto files", () => {
     const proto = release.packages.find((pkg) => pkg.name === "@prism/proto");
     const files = readTarball(proto?.tarball as string).files;
@@ -89,6 +99,36 @@ describe("the tarballs", () => {
         }
       }
       expect(JSON.stringify(manifest), name).not.toContain("workspace:");
+    }
+  });
+
+  it("depend only on packages below them in the design's order (proto → wire → sdk → testkit → patterns → proxy; wire → client)", () => {
+    const allowed: Record<string, string[]> = {
+      "@prism/proto": [],
+      "@prism/wire": ["@prism/proto"],
+      "@prism/pattern-sdk": ["@prism/proto", "@prism/wire"],
+      "@prism/testkit": ["@prism/proto", "@prism/wire", "@prism/pattern-sdk"],
+      "@prism/pattern-memstore": ["@prism/pattern-sdk"],
+      "@prism/pattern-redis": ["@prism/pattern-sdk"],
+      "@prism/pattern-nats": ["@prism/pattern-sdk"],
+      "@prism/proxy": [
+        "@prism/proto",
+        "@prism/wire",
+        "@prism/pattern-sdk",
+        "@prism/pattern-memstore",
+        "@prism/pattern-redis",
+        "@prism/pattern-nats",
+      ],
+      "@prism/client": ["@prism/proto", "@prism/wire"],
+    };
+    expect(release.packages.map((pkg) => pkg.name).sort()).toEqual(Object.keys(allowed).sort());
+    for (const { name, tarball } of release.packages) {
+      const manifest = JSON.parse(readTarball(tarball).read("package.json")) as { dependencies?: Record<string, string> };
+      const prismDeps = Object.keys(manifest.dependencies ?? {}).filter((dep) => dep.startsWith("@prism/"));
+      expect(
+        prismDeps.filter((dep) => !allowed[name]?.includes(dep)),
+        name,
+      ).toEqual([]);
     }
   });
 

@@ -1,6 +1,8 @@
 // What a published tarball holds: its file list and sizes, read with tar.
 import { execFileSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** The contents of one .tgz. */
 export interface TarballContents {
@@ -14,8 +16,23 @@ export interface TarballContents {
   read(path: string): string;
 }
 
-/** Lists `tarball`. */
+/** Contents already read, by tarball path. */
+const read = new Map<string, TarballContents>();
+
+/** Folders tarballs were extracted into, removed when the process exits. */
+const extractedDirs: string[] = [];
+
+/** Lists `tarball` (once; later calls return the same contents). */
 export function readTarball(tarball: string): TarballContents {
+  let contents = read.get(tarball);
+  if (contents === undefined) {
+    contents = listTarball(tarball);
+    read.set(tarball, contents);
+  }
+  return contents;
+}
+
+function listTarball(tarball: string): TarballContents {
   const listing = execFileSync("tar", ["-tzvf", tarball], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
   const files: string[] = [];
   let unpackedBytes = 0;
@@ -25,10 +42,22 @@ export function readTarball(tarball: string): TarballContents {
     unpackedBytes += Number(match[1]);
     files.push(match[2] as string);
   }
+  let extracted: string | undefined;
   return {
     files,
     packedBytes: statSync(tarball).size,
     unpackedBytes,
-    read: (path) => execFileSync("tar", ["-xzOf", tarball, `package/${path}`], { encoding: "utf8" }),
+    read(path) {
+      if (extracted === undefined) {
+        extracted = mkdtempSync(join(tmpdir(), "prism-tarball-"));
+        execFileSync("tar", ["-xzf", tarball, "-C", extracted]);
+        if (extractedDirs.push(extracted) === 1) {
+          process.once("exit", () => {
+            for (const dir of extractedDirs) rmSync(dir, { recursive: true, force: true });
+          });
+        }
+      }
+      return readFileSync(join(extracted, "package", path), "utf8");
+    },
   };
 }

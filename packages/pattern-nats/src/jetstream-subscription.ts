@@ -4,9 +4,9 @@
 // counting: the server redelivers it, and only into a pull request, so holding on to it would stall
 // the subscription for good. Acks go to the held JsMsg by message id. On close, messages it received but did not ack
 // are nak'ed, so JetStream redelivers them at once (to another member of the group, if any) --
-// but only once its last pull request has ended on the server (see settle()).
+// but only once its last pull request has ended on the server (see settle()); stop() ends that pull
+// at once instead of letting it run out.
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import { ClosedConnectionError } from "@nats-io/transport-node";
 import { type Logger, MessageQueue, type PubSubMessage, type PubSubSubscription } from "@prism/pattern-sdk";
@@ -14,10 +14,8 @@ import { type ConsumerSpec, isConsumerNotFound, type OpenedConsumer, openConsume
 import { decodeHeaders } from "./message-headers.js";
 import { subjectTopic } from "./nats-naming.js";
 
-/** A pull request waits this long for messages before the loop renews it (nats.js minimum 1000). */
-const PULL_EXPIRES_MS = 5000;
-/** A closed subscription waits at most this long for its last pull request to end before handing messages back anyway. */
-const SETTLE_LIMIT_MS = PULL_EXPIRES_MS + 2000;
+/** A closed subscription waits at most pullExpiresMs plus this long for its last pull request to end before ending it as stop() does. */
+const SETTLE_MARGIN_MS = 2000;
 /** ...and then this long more, so that its naks do not meet other members' pull requests expiring at the same moment. */
 const NAK_AFTER_PULL_MS = 250;
 
@@ -37,8 +35,12 @@ export interface JetStreamSubscriptionContext {
   jsm: JetStreamManager;
   /** Subject prefix of the namespace. */
   prefix: string;
-  /** Logger for pull failures. */
+  /** Logger for pull failures and hand-backs. */
   logger: Logger;
+  /** How long a pull request waits for messages before the loop renews it, in milliseconds (nats.js minimum 1000). */
+  pullExpiresMs: number;
+  /** Whether the connection is up now (a stopping subscription does not wait for replies while it is not). */
+  connected(): boolean;
   /** Called once when the subscription closes (settled: resolves once it has handed back its unacked messages). */
   onClose(subscription: JetStreamSubscription, settled: Promise<void>): void;
 }
@@ -59,6 +61,9 @@ export class JetStreamSubscription implements PubSubSubscription {
   private wake: (() => void) | undefined;
   private closed = false;
   private settled: Promise<void> | undefined;
+  /** Resolves once stop() asks a closed subscription to end its last pull at once. */
+  private readonly hurried: Promise<void>;
+  private hurry: () => void = () => undefined;
   private lastSeq = 0;
   private readonly loop: Promise<void>;
 
@@ -69,6 +74,9 @@ export class JetStreamSubscription implements PubSubSubscription {
     private readonly maxInFlight: number,
   ) {
     this.queue = new MessageQueue(maxInFlight, () => void this.close());
+    this.hurried = new Promise((resolve) => {
+      this.hurry = resolve;
+    });
     this.lastSeq = opened.deliveredSeq;
     this.loop = this.run();
   }
@@ -87,6 +95,11 @@ export class JetStreamSubscription implements PubSubSubscription {
   /** Messages received and not yet acked, within their ack wait. */
   get unacked(): number {
     return this.pending.size;
+  }
+
+  /** Whether one of its pull requests is outstanding (the server holds it until it is filled or expires). */
+  get pulling(): boolean {
+    return this.batch !== undefined;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<PubSubMessage> {
@@ -131,7 +144,7 @@ export class JetStreamSubscription implements PubSubSubscription {
 
   /**
    * Ends the iteration and stops pulling; resolves at once. In the background (see settle()) every
-   * received but unacked message is then nak'ed, within about PULL_EXPIRES_MS, and an ungrouped
+   * received but unacked message is then nak'ed, within about pullExpiresMs, and an ungrouped
    * subscriber's ephemeral consumer is deleted; a group's durable consumer is kept, with its unacked
    * and undelivered messages, for the next member. Safe to call twice.
    */
@@ -150,8 +163,18 @@ export class JetStreamSubscription implements PubSubSubscription {
   }
 
   /**
+   * Closes it (if open) and ends its outstanding pull request now rather than letting it run out
+   * (see settle()); resolves once it has handed back its unacked messages. For shutdown. Safe to call twice.
+   */
+  stop(): Promise<void> {
+    void this.close();
+    this.hurry();
+    return this.whenSettled();
+  }
+
+  /**
    * Hands back what a closed subscription holds. A durable consumer's outstanding pull request is
-   * left to end on the server (it expires within PULL_EXPIRES_MS, or is filled) while its inbox
+   * left to end on the server (it expires within pullExpiresMs, or is filled) while its inbox
    * stays subscribed, and what still arrives on it is held too; only then are the held messages
    * nak'ed, a moment later. Older nats-server releases (seen with 2.9.10; fixed upstream by
    * nats-server PR #5338, 2024) mishandle a
@@ -159,17 +182,47 @@ export class JetStreamSubscription implements PubSubSubscription {
    * it and step the consumer back one stream sequence, so the next member gets the last delivered
    * message again as a first delivery (deliveryAttempt 1, even if it was acked) and the nak'ed ones
    * only after ackWait. Stopping the pull (unsubscribing its inbox) and naking at once left exactly
-   * such a stale request behind. An ephemeral consumer is deleted right away: its pull is stopped.
+   * such a stale request behind. stop() (or a last pull that outstays its expiry) does stop the
+   * pull, but naks only once the server has dropped the stale request (see dropStalePull()); what
+   * was still on its way to the inbox then comes back after ackWait. An ephemeral consumer is
+   * deleted right away: its pull is stopped.
    */
   private async settle(): Promise<void> {
     const durable = this.opened.durable;
-    const limit = durable ? setTimeout(() => this.batch?.stop(), SETTLE_LIMIT_MS) : undefined;
-    if (!durable) this.batch?.stop();
     this.notify();
+    let endedOnServer = true;
+    if (durable) {
+      let limit: NodeJS.Timeout | undefined;
+      const ranOut = await Promise.race([
+        this.loop.then(() => true),
+        this.hurried.then(() => false),
+        new Promise<boolean>((resolve) => {
+          limit = setTimeout(() => resolve(false), this.context.pullExpiresMs + SETTLE_MARGIN_MS);
+        }),
+      ]);
+      clearTimeout(limit);
+      if (!ranOut && this.batch) {
+        this.batch.stop();
+        endedOnServer = false;
+      }
+    } else {
+      this.batch?.stop();
+    }
     await this.loop;
-    clearTimeout(limit);
-    if (durable && this.pending.size > 0) await sleep(NAK_AFTER_PULL_MS);
-    for (const held of this.pending.values()) nak(held.msg);
+    let handBack = true;
+    if (!endedOnServer) handBack = await this.dropStalePull();
+    else if (durable && this.pending.size > 0) await this.pauseUnlessHurried(NAK_AFTER_PULL_MS);
+    if (handBack) {
+      for (const held of this.pending.values()) nak(held.msg);
+    } else if (this.pending.size > 0) {
+      this.context.logger.warn(
+        "JetStream subscription closed without handing back its unacked messages; they are redelivered after ackWaitMs",
+        {
+          consumer: this.opened.name,
+          unacked: this.pending.size,
+        },
+      );
+    }
     this.pending.clear();
     // overdue ones are the server's to redeliver already
     this.overdue.clear();
@@ -177,6 +230,36 @@ export class JetStreamSubscription implements PubSubSubscription {
       // not awaited, so closing is quick during an outage; a consumer left behind expires on its own
       this.context.jsm.consumers.delete(this.spec.stream, this.opened.name).catch(() => undefined);
     }
+  }
+
+  /**
+   * After the client stopped an outstanding pull (unsubscribed its inbox), has the server drop that
+   * request before anything is nak'ed: a consumer info request, sent after the unsubscribe on the same
+   * connection, makes nats-server (2.9 to 2.12 at least) discard the consumer's pull requests whose
+   * inbox has no interest left. False when that cannot be confirmed: not connected, or no reply.
+   */
+  private async dropStalePull(): Promise<boolean> {
+    const consumer = this.opened.name;
+    if (!this.context.connected()) return false;
+    try {
+      const info = await this.context.jsm.consumers.info(this.spec.stream, consumer);
+      this.context.logger.debug("JetStream pull ended early, the server dropped it", {
+        consumer,
+        unacked: this.pending.size,
+        otherPulls: info.num_waiting,
+      });
+      return true;
+    } catch (error) {
+      this.context.logger.warn("JetStream pull ended early, but the server did not confirm dropping it", { consumer, error });
+      return false;
+    }
+  }
+
+  /** Waits `ms` milliseconds, or less once stop() hurries. */
+  private async pauseUnlessHurried(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.hurried, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
   }
 
   /** Pulls until closed, asking each time for as many messages as there is room for. */
@@ -190,7 +273,7 @@ export class JetStreamSubscription implements PubSubSubscription {
         continue;
       }
       try {
-        const batch = await this.opened.consumer.fetch({ max_messages: room, expires: PULL_EXPIRES_MS });
+        const batch = await this.opened.consumer.fetch({ max_messages: room, expires: this.context.pullExpiresMs });
         if (this.closed) {
           // closed before the pull request was sent (nats.js sends it on the first iteration): send none
           batch.stop();

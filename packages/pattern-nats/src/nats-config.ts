@@ -1,5 +1,5 @@
 // Config schema of the nats pattern: where NATS lives, core NATS or JetStream, how topics map to
-// subjects and a stream per namespace, redelivery and retention for JetStream, reconnection,
+// subjects and a stream per namespace, redelivery, retention and pulls for JetStream, reconnection,
 // credentials, the at-most-once subscriber buffer, and the thresholds of its health states.
 import { type ConfigOf, field } from "@prism/pattern-sdk";
 
@@ -40,6 +40,11 @@ export const natsConfigSchema = {
   groupStart: field.string<"all" | "new">(
     "JetStream: what a group's first subscriber starts with: every message still in the stream (all) or only later ones (new)",
     { values: ["all", "new"], default: "all" },
+  ),
+  pullExpiresMs: field.integer(
+    "JetStream: how long a subscriber's pull request waits for messages before it is renewed, in milliseconds; a group member " +
+      "that leaves hands back its unacked messages once its last pull has ended, so within about this long (stop does not wait)",
+    { default: 5000, min: 1000 },
   ),
   requestTimeoutMs: field.integer(
     "JetStream: how long a publish waits for the server's ack, and a stream or consumer request for its reply, before failing UNAVAILABLE",

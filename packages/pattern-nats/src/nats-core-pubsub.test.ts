@@ -4,8 +4,8 @@
 import { connect } from "@nats-io/transport-node";
 import { Code, ConnectError } from "@prism/pattern-sdk";
 import { type NatsServer, startNatsServer } from "@prism/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bytes, eventually, read, type StartedNats, startNats, subscription, text } from "../test/pubsub-test-kit.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { bytes, patiently, read, type StartedNats, startNats, subscription, text } from "../test/pubsub-test-kit.js";
 
 let server: NatsServer;
 let nats: StartedNats;
@@ -28,7 +28,7 @@ describe("nats pattern, core NATS", () => {
     const reader = read(sub);
     const before = Date.now();
     const id = await pubsub.publish("greetings", bytes("hello"), { lang: "en", "odd key: ✓": "line\nbreak " });
-    await eventually(() => expect(reader.messages).toHaveLength(1));
+    await expect.poll(() => reader.messages, patiently).toHaveLength(1);
     expect(reader.messages[0]).toMatchObject({
       topic: "greetings",
       metadata: { lang: "en", "odd key: ✓": "line\nbreak " },
@@ -51,11 +51,11 @@ describe("nats pattern, core NATS", () => {
     const everyone = read(await pubsub.subscribe(subscription("jobs")));
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) ids.push(await pubsub.publish("jobs", bytes(`job ${i}`), {}));
-    await eventually(() => {
+    await vi.waitFor(() => {
       expect(everyone.messages).toHaveLength(40);
       expect(other.messages).toHaveLength(40);
       expect(members[0]!.messages.length + members[1]!.messages.length).toBe(40);
-    });
+    }, patiently);
     const groupIds = [...members[0]!.messages, ...members[1]!.messages].map((m) => m.messageId);
     expect(new Set(groupIds).size).toBe(40);
     expect(new Set(groupIds)).toEqual(new Set(ids));
@@ -96,9 +96,9 @@ describe("nats pattern, core NATS", () => {
       await pubsub.publish(topic, bytes(topic), {});
     }
     await pubsub.publish("orders.end", bytes("orders.end"), {});
-    await eventually(() => expect(star.texts()).toContain("orders.end"));
+    await expect.poll(() => star.texts(), patiently).toContain("orders.end");
     expect(star.texts()).toEqual(["orders.eu", "orders.us", "orders.end"]);
-    await eventually(() => expect(rest.texts()).toEqual(["orders.eu", "orders.eu.late", "orders.us", "orders.end"]));
+    await expect.poll(() => rest.texts(), patiently).toEqual(["orders.eu", "orders.eu.late", "orders.us", "orders.end"]);
     expect(star.messages.map((m) => m.topic)).toEqual(["orders.eu", "orders.us", "orders.end"]);
   });
 
@@ -109,14 +109,14 @@ describe("nats pattern, core NATS", () => {
     const reader = read(sub);
     expect(pubsub.subscriptionCount()).toBe(baseline + 1);
     await pubsub.publish("news", bytes("first"), {});
-    await eventually(() => expect(reader.texts()).toEqual(["first"]));
+    await expect.poll(() => reader.texts(), patiently).toEqual(["first"]);
     await sub.close();
     await sub.close();
     await reader.ended;
     expect(pubsub.subscriptionCount()).toBe(baseline);
     const witness = read(await pubsub.subscribe(subscription("news")));
     await pubsub.publish("news", bytes("second"), {});
-    await eventually(() => expect(witness.texts()).toEqual(["second"]));
+    await expect.poll(() => witness.texts(), patiently).toEqual(["second"]);
     expect(reader.texts()).toEqual(["first"]);
   });
 
@@ -138,7 +138,7 @@ describe("nats pattern, core NATS", () => {
     const reader = read(await pubsub.subscribe(subscription("firehose")));
     // subscriberBufferSize is 1024: the stalled subscriber holds 1024 and drops the rest
     for (let i = 0; i < 1500; i++) await pubsub.publish("firehose", bytes(String(i)), {});
-    await eventually(() => expect(reader.messages).toHaveLength(1500));
+    await expect.poll(() => reader.messages, patiently).toHaveLength(1500);
     expect(reader.texts().slice(-1)).toEqual(["1499"]);
     const health = await instance.health?.();
     expect(health?.details?.dropped).toBeGreaterThanOrEqual(1500 - 1024);

@@ -3,8 +3,8 @@
 // one shared object, groups still split work (inside an instance and across instances), wildcard and
 // exact filters do not double-deliver, and the last subscriber to leave releases the NATS subscription.
 import { type NatsServer, startNatsServer } from "@prism/testkit";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { bytes, eventually, read, type Reader, type StartedNats, startNats, subscription } from "../test/pubsub-test-kit.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { bytes, patiently, read, type Reader, type StartedNats, startNats, subscription } from "../test/pubsub-test-kit.js";
 
 let server: NatsServer;
 let nats: StartedNats;
@@ -41,9 +41,9 @@ describe("nats pattern, core NATS subscriptions shared per filter and group", ()
     expect(await natsSubscriptions(nats)).toBe(1);
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) ids.push(await nats.pubsub.publish("crowd", bytes(`m${i}`), { n: String(i) }));
-    await eventually(() => {
+    await vi.waitFor(() => {
       for (const reader of subscribers) expect(reader.messages.map((m) => m.messageId)).toEqual(ids);
-    });
+    }, patiently);
     const first = subscribers[0]!;
     expect(first.messages[3]).toMatchObject({ topic: "crowd", metadata: { n: "3" }, deliveryAttempt: 1 });
     for (const reader of subscribers) {
@@ -61,11 +61,11 @@ describe("nats pattern, core NATS subscriptions shared per filter and group", ()
     expect(await natsSubscriptions(nats)).toBe(4);
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) ids.push(await nats.pubsub.publish("jobs", bytes(`job ${i}`), {}));
-    await eventually(() => {
+    await vi.waitFor(() => {
       for (const reader of everyone) expect(reader.messages).toHaveLength(40);
       expect(workers.reduce((sum, reader) => sum + reader.messages.length, 0)).toBe(40);
       expect(auditors.reduce((sum, reader) => sum + reader.messages.length, 0)).toBe(40);
-    });
+    }, patiently);
     const workerIds = workers.flatMap((reader) => reader.messages.map((m) => m.messageId));
     expect(new Set(workerIds)).toEqual(new Set(ids));
     for (const reader of workers) expect(reader.messages).toHaveLength(4);
@@ -81,7 +81,7 @@ describe("nats pattern, core NATS subscriptions shared per filter and group", ()
       expect(await natsSubscriptions(peer)).toBe(1);
       const ids: string[] = [];
       for (let i = 0; i < 60; i++) ids.push(await nats.pubsub.publish("tasks", bytes(`task ${i}`), {}));
-      await eventually(() => expect(members.reduce((sum, reader) => sum + reader.messages.length, 0)).toBe(60));
+      await expect.poll(() => members.reduce((sum, reader) => sum + reader.messages.length, 0), patiently).toBe(60);
       const received = members.flatMap((reader) => reader.messages.map((m) => m.messageId));
       expect(new Set(received)).toEqual(new Set(ids));
     } finally {
@@ -96,9 +96,9 @@ describe("nats pattern, core NATS subscriptions shared per filter and group", ()
     expect(await natsSubscriptions(nats)).toBe(2);
     await nats.pubsub.publish("orders.eu", bytes("eu"), {});
     await nats.pubsub.publish("orders.us", bytes("us"), {});
-    await eventually(() => {
+    await vi.waitFor(() => {
       for (const reader of star) expect(reader.texts()).toEqual(["eu", "us"]);
-    });
+    }, patiently);
     for (const reader of exact) expect(reader.texts()).toEqual(["eu"]);
     expect(star[0]!.messages[0]!.topic).toBe("orders.eu");
   });
@@ -119,7 +119,7 @@ describe("nats pattern, core NATS subscriptions shared per filter and group", ()
     expect(nats.pubsub.subscriptionCount()).toBe(2);
     expect(await natsSubscriptions(nats)).toBe(2);
     await nats.pubsub.publish("news", bytes("still here"), {});
-    await eventually(() => expect(keeper.texts()).toEqual(["still here"]));
+    await expect.poll(() => keeper.texts(), patiently).toEqual(["still here"]);
 
     await subs[4]!.close();
     await keeper.ended;
@@ -131,7 +131,7 @@ describe("nats pattern, core NATS subscriptions shared per filter and group", ()
     const again = read(await nats.pubsub.subscribe(subscription("news")));
     expect(await natsSubscriptions(nats)).toBe(1);
     await nats.pubsub.publish("news", bytes("back"), {});
-    await eventually(() => expect(again.texts()).toEqual(["back"]));
+    await expect.poll(() => again.texts(), patiently).toEqual(["back"]);
     expect(keeper.texts()).toEqual(["still here"]);
   });
 

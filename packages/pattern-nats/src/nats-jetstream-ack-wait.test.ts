@@ -4,9 +4,9 @@
 // deliveries.
 import type { PubSubMessage } from "@prism/pattern-sdk";
 import { type NatsServer, startNatsServer } from "@prism/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { JetStreamSubscription } from "./jetstream-subscription.js";
-import { bytes, eventually, read, type StartedNats, startNats, subscription } from "../test/pubsub-test-kit.js";
+import { bytes, patiently, read, type StartedNats, startNats, subscription } from "../test/pubsub-test-kit.js";
 
 let server: NatsServer;
 let nats: StartedNats;
@@ -32,16 +32,16 @@ describe("nats pattern, JetStream ack wait", () => {
     const sub = await pubsub.subscribe(subscription("jobs", "workers", 2));
     const reader = read(sub);
     const held = [await pubsub.publish("jobs", bytes("a"), {}), await pubsub.publish("jobs", bytes("b"), {})];
-    await eventually(() => {
+    await vi.waitFor(() => {
       for (const id of held) expect(attempts(reader.messages, id).slice(0, 2)).toEqual([1, 2]);
-    });
+    }, patiently);
     const later = await pubsub.publish("jobs", bytes("c"), {});
-    await eventually(() => expect(attempts(reader.messages, later)).toEqual([1]));
+    await expect.poll(() => attempts(reader.messages, later), patiently).toEqual([1]);
     expect(await sub.ack([later])).toBe(1);
     // maxDeliver 3: given up after the third delivery; an ack past its ack wait is sent, not counted
-    await eventually(() => {
+    await vi.waitFor(() => {
       for (const id of held) expect(attempts(reader.messages, id)).toEqual([1, 2, 3]);
-    });
+    }, patiently);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect(await sub.ack(held)).toBe(0);
     expect((sub as JetStreamSubscription).unacked).toBe(0);
@@ -56,7 +56,7 @@ describe("nats pattern, JetStream ack wait", () => {
     // several ack waits pass with its queue full and unread
     await new Promise((resolve) => setTimeout(resolve, 3500));
     const reader = read(sub, (message) => void sub.ack([message.messageId]));
-    await eventually(() => expect(new Set(reader.messages.map((m) => m.messageId))).toEqual(new Set(ids)));
+    await expect.poll(() => new Set(reader.messages.map((m) => m.messageId)), patiently).toEqual(new Set(ids));
     expect(attempts(reader.messages, ids[2]!)).toEqual([1]);
     await sub.close();
   });

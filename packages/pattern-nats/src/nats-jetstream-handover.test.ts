@@ -9,7 +9,7 @@ import { directPubSubCaller, type NatsServer, startNatsServer } from "@prism/tes
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JetStreamSubscription } from "./jetstream-subscription.js";
 import { durableName } from "./nats-naming.js";
-import { bytes, eventually, read, type StartedNats, startNats, text } from "../test/pubsub-test-kit.js";
+import { bytes, patiently, read, type StartedNats, startNats, text } from "../test/pubsub-test-kit.js";
 
 const STREAM = "PRISM_WORKS";
 const PREFIX = "prism.works";
@@ -20,8 +20,9 @@ let probe: NatsConnection;
 
 beforeAll(async () => {
   server = await startNatsServer();
-  // ackWait far beyond the test timeout: a redelivery seen here can only come from a nak
-  nats = await startNats({ url: server.url, jetstream: true, ackWaitMs: 120_000 }, "works");
+  // ackWait far beyond the test timeout: a redelivery seen here can only come from a nak; 1 s pulls
+  // (the shortest nats.js allows): a member that leaves hands back what it held within about that long
+  nats = await startNats({ url: server.url, jetstream: true, ackWaitMs: 120_000, pullExpiresMs: 1000 }, "works");
   probe = await connect({ servers: server.url });
 });
 
@@ -60,7 +61,7 @@ describe("nats pattern, JetStream: a group member leaves without acking", () => 
 
     const seenByA = await firstThroughHandler("tasks.resize", "g");
     expect(seenByA).toMatchObject({ messageId: id, deliveryAttempt: 1 });
-    await eventually(() => expect(nats.pubsub.subscriptionCount()).toBe(0));
+    await expect.poll(() => nats.pubsub.subscriptionCount(), { ...patiently, message: "subscriptions open or still handing back" }).toBe(0);
     const created = (await jsm.consumers.info(STREAM, consumer)).created;
 
     const seenByB = await firstThroughHandler("tasks.resize", "g");
@@ -93,11 +94,13 @@ describe("nats pattern, JetStream: a group member leaves without acking", () => 
         await a.sub.close();
       }
       // The member counts until it has handed its unacked messages back.
-      await eventually(() => expect(nats.pubsub.subscriptionCount()).toBe(0));
+      await expect
+        .poll(() => nats.pubsub.subscriptionCount(), { ...patiently, message: "subscriptions open or still handing back" })
+        .toBe(0);
 
       const b = await subscribeWithSignal(topic, "g");
       const reader = read(b.sub, (message) => void b.sub.ack([message.messageId]));
-      await eventually(() => expect(reader.messages).toHaveLength(1));
+      await expect.poll(() => reader.messages, patiently).toHaveLength(1);
       expect(reader.messages[0]).toMatchObject({ messageId: ids[0], deliveryAttempt: 2 });
       // the acked message does not come back (older nats-servers handed it out again after a bad nak)
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -124,13 +127,13 @@ describe("nats pattern, JetStream: a group member leaves without acking", () => 
 
     const b = await subscribeWithSignal("ledger", "keepers");
     const reader = read(b.sub, (message) => void b.sub.ack([message.messageId]));
-    await eventually(() =>
-      expect(reader.messages.map((m) => [m.messageId, m.deliveryAttempt])).toEqual([
+    await expect
+      .poll(() => reader.messages.map((m) => [m.messageId, m.deliveryAttempt]), patiently)
+      .toEqual([
         [held, 2],
         [later, 1],
-      ]),
-    );
-    await eventually(async () => expect((await jsm.consumers.info(STREAM, consumer)).num_ack_pending).toBe(0));
+      ]);
+    await expect.poll(async () => (await jsm.consumers.info(STREAM, consumer)).num_ack_pending, patiently).toBe(0);
     b.call.abort();
     await reader.ended;
   });

@@ -5,10 +5,10 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { PubSubMessage } from "@prism/pattern-sdk";
 import { type NatsServer, startNatsServer } from "@prism/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { JetStreamSubscription } from "./jetstream-subscription.js";
 import { durableName } from "./nats-naming.js";
-import { bytes, eventually, read, type StartedNats, startNats, subscription } from "../test/pubsub-test-kit.js";
+import { bytes, patiently, read, type StartedNats, startNats, subscription } from "../test/pubsub-test-kit.js";
 
 let server: NatsServer;
 let nats: StartedNats;
@@ -16,7 +16,8 @@ let probe: NatsConnection;
 
 beforeAll(async () => {
   server = await startNatsServer();
-  nats = await startNats({ url: server.url, jetstream: true, ackWaitMs: 60_000 }, "orders-eu");
+  // 1 s pulls: a member that closes hands back what it held within about that long
+  nats = await startNats({ url: server.url, jetstream: true, ackWaitMs: 60_000, pullExpiresMs: 1000 }, "orders-eu");
   probe = await connect({ servers: server.url });
 });
 
@@ -44,7 +45,7 @@ describe("nats pattern, JetStream", () => {
       await pubsub.publish("invoices", bytes("b"), {}),
       await pubsub.publish("invoices", bytes("c"), {}),
     ];
-    await eventually(() => expect(reader.messages.map((m) => m.messageId)).toEqual(ids));
+    await expect.poll(() => reader.messages.map((m) => m.messageId), patiently).toEqual(ids);
     expect(reader.texts()).toEqual(["a", "b", "c"]);
     expect(reader.messages[0]).toMatchObject({ topic: "invoices", metadata: { customer: "42" }, deliveryAttempt: 1 });
     expect(await sub.ack([ids[0]!, ids[1]!, "unknown"])).toBe(2);
@@ -59,19 +60,19 @@ describe("nats pattern, JetStream", () => {
     const subs = [await pubsub.subscribe(subscription("tasks", "workers")), await pubsub.subscribe(subscription("tasks", "workers"))];
     const readers = subs.map((sub) => read(sub));
     const id = await pubsub.publish("tasks", bytes("only once, please"), {});
-    const first = await eventually(() => {
+    const first = await vi.waitFor(() => {
       const index = readers.findIndex((r) => r.messages.length > 0);
       expect(index).toBeGreaterThanOrEqual(0);
       return index;
-    });
+    }, patiently);
     const other = 1 - first;
     expect(readers[first]!.messages[0]).toMatchObject({ messageId: id, deliveryAttempt: 1 });
     await subs[first]!.close();
-    const redelivered = await eventually(() => {
+    const redelivered = await vi.waitFor(() => {
       const message = readers[other]!.messages.find((m) => m.messageId === id);
       expect(message).toBeDefined();
       return message as PubSubMessage;
-    });
+    }, patiently);
     expect(redelivered.deliveryAttempt).toBeGreaterThanOrEqual(2);
     expect(await subs[other]!.ack([id])).toBe(1);
     await subs[other]!.close();
@@ -81,11 +82,11 @@ describe("nats pattern, JetStream", () => {
     const { pubsub } = nats;
     const early = await pubsub.subscribe(subscription("refunds", "accounting"));
     await early.close();
-    await eventually(() => expect(pubsub.subscriptionCount()).toBe(0));
+    await expect.poll(() => pubsub.subscriptionCount(), { ...patiently, message: "subscriptions open or still handing back" }).toBe(0);
     const id = await pubsub.publish("refunds", bytes("while away"), {});
     const late = await pubsub.subscribe(subscription("refunds", "accounting"));
     const reader = read(late);
-    await eventually(() => expect(reader.messages.map((m) => m.messageId)).toEqual([id]));
+    await expect.poll(() => reader.messages.map((m) => m.messageId), patiently).toEqual([id]);
     expect(await late.ack([id])).toBe(1);
     await late.close();
   });
@@ -104,16 +105,16 @@ describe("nats pattern, JetStream", () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await pubsub.publish("bulk", bytes(String(i)), {}));
     const jsm = await jetstreamManager(probe);
-    await eventually(async () => {
+    await vi.waitFor(async () => {
       const info = await jsm.consumers.info("PRISM_ORDERS_EU", durableName("loaders", "prism.orders-eu.bulk"));
       expect(info.num_ack_pending).toBe(2);
       expect(info.num_pending).toBe(3);
       expect(reader.messages).toHaveLength(2);
-    });
+    }, patiently);
     await ack(reader.messages.slice(0, 2));
-    await eventually(() => expect(reader.messages).toHaveLength(4));
+    await expect.poll(() => reader.messages, patiently).toHaveLength(4);
     await ack(reader.messages.slice(2, 4));
-    await eventually(() => expect(reader.messages).toHaveLength(5));
+    await expect.poll(() => reader.messages, patiently).toHaveLength(5);
     await ack(reader.messages.slice(4));
     expect(acked).toBe(5);
     expect(mostUnacked).toBeLessThanOrEqual(2);
@@ -127,23 +128,23 @@ describe("nats pattern, JetStream", () => {
     expect(sub).toBeInstanceOf(JetStreamSubscription);
     const reader = read(sub, (message) => void sub.ack([message.messageId]));
     const ids = [await pubsub.publish("audits", bytes("1"), {})];
-    await eventually(() => expect(reader.messages).toHaveLength(1));
+    await expect.poll(() => reader.messages, patiently).toHaveLength(1);
     const jsm = await jetstreamManager(probe);
     await jsm.consumers.delete("PRISM_ORDERS_EU", (sub as JetStreamSubscription).consumerName);
     ids.push(await pubsub.publish("audits", bytes("2"), {}), await pubsub.publish("audits", bytes("3"), {}));
-    await eventually(() => expect(reader.messages.map((m) => m.messageId)).toEqual(ids));
+    await expect.poll(() => reader.messages.map((m) => m.messageId), patiently).toEqual(ids);
     expect(nats.logs).toContainEqual(expect.objectContaining({ msg: "JetStream consumer was gone and has been recreated" }));
     await sub.close();
   });
 
   it("reports HEALTHY with jetstream on, and counts open subscriptions", async () => {
     // Members closed by earlier cases count until they have settled.
-    await eventually(() => expect(nats.pubsub.subscriptionCount()).toBe(0));
+    await expect.poll(() => nats.pubsub.subscriptionCount(), { ...patiently, message: "subscriptions open or still handing back" }).toBe(0);
     const sub = await nats.pubsub.subscribe(subscription("health"));
     const health = await nats.instance.health?.();
     expect(health?.status).toBe("HEALTHY");
     expect(health?.details).toMatchObject({ state: "connected", subscriptions: 1, dropped: 0, jetstream: true });
     await sub.close();
-    await eventually(() => expect(nats.pubsub.subscriptionCount()).toBe(0));
+    await expect.poll(() => nats.pubsub.subscriptionCount(), { ...patiently, message: "subscriptions open or still handing back" }).toBe(0);
   });
 });

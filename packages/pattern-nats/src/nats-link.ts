@@ -44,6 +44,11 @@ export class NatsLink {
     return this.connection?.info?.max_payload;
   }
 
+  /** Whether the connection is up now (not before open(), while reconnecting, or once closed). */
+  get connected(): boolean {
+    return this.current === "connected";
+  }
+
   /** The open connection; throws UNAVAILABLE before open() and after close(). */
   get nc(): NatsConnection {
     if (!this.connection || this.current === "closed") throw notConnected(this.address);

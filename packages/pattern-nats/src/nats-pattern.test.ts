@@ -17,6 +17,7 @@ describe("natsPattern", () => {
       maxDeliver: 5,
       maxAgeMs: 86_400_000,
       groupStart: "all",
+      pullExpiresMs: 5000,
       requestTimeoutMs: 5000,
       subscriberBufferSize: 1024,
       reconnectWaitMs: 250,
@@ -29,10 +30,12 @@ describe("natsPattern", () => {
     });
   });
 
-  it("rejects a bad url, subject prefix or stream name, naming the field", () => {
+  it("rejects a bad url, subject prefix, stream name or pull expiry, naming the field", () => {
     expect(() => parseConfig(natsPattern.config, { url: "http://x:1/path" })).toThrow(ConfigError);
     expect(() => parseConfig(natsPattern.config, { subjectPrefix: "a.*" })).toThrow(/subjectPrefix/);
     expect(() => parseConfig(natsPattern.config, { stream: "has.dot" })).toThrow(/stream/);
+    // nats.js refuses a pull request that expires sooner
+    expect(() => parseConfig(natsPattern.config, { pullExpiresMs: 999 })).toThrow(/pullExpiresMs/);
     expect(parseConfig(natsPattern.config, { url: "nats://a:4222, nats://b:4222" }).url).toBe("nats://a:4222, nats://b:4222");
   });
 

@@ -5,7 +5,12 @@ import { natsPattern } from "./nats-pattern.js";
 
 const cases: [string, Record<string, unknown>, PubSubCapabilities][] = [
   ["nats core (direct)", { subscriberBufferSize: 8192 }, { guarantee: "at-most-once", groups: true, durable: false }],
-  ["nats jetstream (direct)", { jetstream: true, ackWaitMs: 2000 }, { guarantee: "at-least-once", groups: true, durable: true }],
+  // 1 s pulls: a member that leaves hands back what it held within about that long
+  [
+    "nats jetstream (direct)",
+    { jetstream: true, ackWaitMs: 2000, pullExpiresMs: 1000 },
+    { guarantee: "at-least-once", groups: true, durable: true },
+  ],
 ];
 
 for (const [name, extra, capabilities] of cases) {

@@ -36,9 +36,9 @@ export class NatsPubSub implements PubSubBackend {
   /** Core NATS subscriptions (unused with JetStream). */
   private readonly core: CoreFanout;
   /** Open JetStream subscriptions. */
-  private readonly open = new Set<PubSubSubscription>();
+  private readonly open = new Set<JetStreamSubscription>();
   /** Closed JetStream subscriptions still handing back their unacked messages. */
-  private readonly settling = new Set<Promise<void>>();
+  private readonly settling = new Set<JetStreamSubscription>();
 
   constructor(
     private readonly config: NatsConfig,
@@ -75,11 +75,28 @@ export class NatsPubSub implements PubSubBackend {
     }
   }
 
-  /** Closes every subscription (JetStream: unacked messages are nak'ed, within seconds) and the connection. */
+  /**
+   * Closes every subscription and the connection. JetStream subscriptions, open or still settling,
+   * end their pending pulls at once rather than letting them run out (pullExpiresMs), and hand back
+   * their unacked messages once the server has dropped those pulls (a round trip each).
+   */
   async stop(): Promise<void> {
     this.core.closeAll();
-    await Promise.all([...this.open].map((subscription) => subscription.close()));
-    await Promise.all(this.settling);
+    const subscriptions = [...this.open, ...this.settling];
+    if (subscriptions.length > 0) {
+      const pulling = subscriptions.filter((subscription) => subscription.pulling);
+      const unacked = subscriptions.reduce((sum, subscription) => sum + subscription.unacked, 0);
+      this.logger.info(
+        `stopping: ending ${pulling.length} pending JetStream pull(s) now, waiting for the server to drop them, ` +
+          `then handing back ${unacked} unacked message(s)`,
+        {
+          subscriptions: subscriptions.length,
+          consumers: [...new Set(pulling.map((subscription) => subscription.consumerName))],
+          pullExpiresMs: this.config.pullExpiresMs,
+        },
+      );
+    }
+    await Promise.all(subscriptions.map((subscription) => subscription.stop()));
     this.jetstreamApi = undefined;
     await this.link.close();
   }
@@ -108,7 +125,7 @@ export class NatsPubSub implements PubSubBackend {
     // JetStream would wait requestTimeoutMs for the consumer
     this.link.requireConnected(`subscribe to ${JSON.stringify(options.topic)}`);
     if (!this.config.jetstream) return this.subscribeCore(options);
-    let subscription: PubSubSubscription;
+    let subscription: JetStreamSubscription;
     try {
       subscription = await this.subscribeJetStream(options);
     } catch (error) {
@@ -169,10 +186,12 @@ export class NatsPubSub implements PubSubBackend {
         ...this.jetStream(),
         prefix: this.prefix,
         logger: this.logger,
+        pullExpiresMs: this.config.pullExpiresMs,
+        connected: () => this.link.connected,
         onClose: (subscription, settled) => {
           this.open.delete(subscription);
-          this.settling.add(settled);
-          const done = () => this.settling.delete(settled);
+          this.settling.add(subscription);
+          const done = () => this.settling.delete(subscription);
           settled.then(done, done);
         },
       },

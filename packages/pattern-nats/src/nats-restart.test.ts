@@ -5,8 +5,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@prism/pattern-sdk";
 import { type NatsServer, startNatsServer } from "@prism/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bytes, eventually, read, startNats, subscription } from "../test/pubsub-test-kit.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { bytes, patiently, read, startNats, subscription } from "../test/pubsub-test-kit.js";
 
 let server: NatsServer;
 
@@ -25,20 +25,20 @@ describe("nats pattern across a nats-server restart", () => {
       const sub = await nats.pubsub.subscribe(subscription("ticks"));
       const reader = read(sub);
       await nats.pubsub.publish("ticks", bytes("before"), {});
-      await eventually(() => expect(reader.texts()).toEqual(["before"]));
+      await expect.poll(() => reader.texts(), patiently).toEqual(["before"]);
 
       await server.kill();
-      await eventually(async () => {
+      await vi.waitFor(async () => {
         const health = await nats.instance.health?.();
         expect(health).toMatchObject({ status: "DEGRADED", details: { state: "reconnecting" } });
         expect(health?.message).toContain(`127.0.0.1:${server.port}`);
-      });
+      }, patiently);
       await server.restart();
-      await eventually(async () => expect((await nats.instance.health?.())?.status).toBe("HEALTHY"));
-      await eventually(async () => {
+      await expect.poll(async () => (await nats.instance.health?.())?.status, patiently).toBe("HEALTHY");
+      await vi.waitFor(async () => {
         await nats.pubsub.publish("ticks", bytes("after"), {});
         expect(reader.texts()).toContain("after");
-      });
+      }, patiently);
       expect(nats.pubsub.subscriptionCount()).toBe(1);
       expect((await nats.instance.health?.())?.details?.natsSubscriptions).toBe(1);
       const address = `127.0.0.1:${server.port}`;
@@ -58,7 +58,7 @@ describe("nats pattern across a nats-server restart", () => {
       await js.pubsub.publish("ticks", bytes("up"), {});
       await server.kill();
       for (const nats of [core, js]) {
-        await eventually(async () => expect((await nats.instance.health?.())?.details).toMatchObject({ state: "reconnecting" }));
+        await expect.poll(async () => (await nats.instance.health?.())?.details, patiently).toMatchObject({ state: "reconnecting" });
         const attempts = [
           () => nats.pubsub.publish("ticks", bytes("down"), {}),
           () => nats.pubsub.subscribe(subscription("ticks")),
@@ -79,13 +79,15 @@ describe("nats pattern across a nats-server restart", () => {
       }
       await server.restart();
       for (const nats of [core, js]) {
-        await eventually(async () => expect(await nats.pubsub.publish("ticks", bytes("again"), {})).toEqual(expect.any(String)));
+        await expect
+          .poll(() => nats.pubsub.publish("ticks", bytes("again"), {}), { ...patiently, message: "publish after the restart" })
+          .toEqual(expect.any(String));
         const sub = await nats.pubsub.subscribe(subscription("ticks", "tickers"));
         const reader = read(sub, (message) => void sub.ack([message.messageId]));
-        await eventually(async () => {
+        await vi.waitFor(async () => {
           await nats.pubsub.publish("ticks", bytes("subscribed"), {});
           expect(reader.texts()).toContain("subscribed");
-        });
+        }, patiently);
         await sub.close();
       }
     } finally {
@@ -119,20 +121,23 @@ describe("nats pattern across a nats-server restart", () => {
         }
       })();
 
-      await eventually(() => expect(acknowledged.length).toBeGreaterThan(100));
+      await expect.poll(() => acknowledged.length, patiently).toBeGreaterThan(100);
       await server.kill();
       const beforeKill = acknowledged.length;
       await server.restart();
-      await eventually(() => expect(acknowledged.length).toBeGreaterThan(beforeKill + 100), 30_000);
+      await expect.poll(() => acknowledged.length, { ...patiently, timeout: 30_000 }).toBeGreaterThan(beforeKill + 100);
       publishing = false;
       await publisher;
 
-      await eventually(() => {
-        for (const ids of received) {
-          const missing = acknowledged.filter((id) => !ids.has(id));
-          expect(missing).toEqual([]);
-        }
-      }, 60_000);
+      await vi.waitFor(
+        () => {
+          for (const ids of received) {
+            const missing = acknowledged.filter((id) => !ids.has(id));
+            expect(missing).toEqual([]);
+          }
+        },
+        { ...patiently, timeout: 60_000 },
+      );
       expect(nats.logs).toContainEqual(expect.objectContaining({ msg: "reconnected to NATS" }));
       expect(acknowledged.length).toBeGreaterThan(beforeKill);
     } finally {

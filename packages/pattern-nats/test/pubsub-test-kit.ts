@@ -1,5 +1,6 @@
 // Helpers of the nats pattern's tests: a started pattern instance on a test server (with its log
-// lines captured), subscribe options, and a reader that drains a subscription in the background.
+// lines captured), subscribe options, a reader that drains a subscription in the background, and
+// the polling options of vi.waitFor / expect.poll.
 import type { PatternInstance, PubSubBackend, PubSubMessage, PubSubSubscription, SubscribeRequestOptions } from "@prism/pattern-sdk";
 import { createLogger, parseConfig } from "@prism/pattern-sdk/host";
 import { natsPattern } from "../src/nats-pattern.js";
@@ -61,15 +62,5 @@ export function read(subscription: PubSubSubscription, onMessage?: (message: Pub
   return { messages, texts: () => messages.map(text), ended };
 }
 
-/** Runs `check` until it passes (short growing pauses) and returns its result; rethrows its last failure after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() >= deadline) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, pause));
-  }
-}
+/** Options for vi.waitFor and expect.poll in checks against a real nats-server: retried every 20 ms for up to 15 s. */
+export const patiently = { timeout: 15_000, interval: 20 };

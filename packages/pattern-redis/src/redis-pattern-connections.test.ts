@@ -3,60 +3,30 @@
 // command connection only, the first Subscribe opens the subscriber connection once (concurrent first
 // subscribes wait for it), a first Subscribe while Redis is down fails UNAVAILABLE and the connection it
 // opened recovers by itself, and stop closes whatever was opened without opening anything.
-import { Code, type HealthReport, type PatternInstance, type PubSubBackend, type PubSubMessage } from "@prism/pattern-sdk";
-import { createLogger, parseConfig } from "@prism/pattern-sdk/host";
-import { type RedisServer, startRedisServer } from "@prism/testkit";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Code, type PubSubBackend, type PubSubMessage } from "@prism/pattern-sdk";
+import { describe, expect, it } from "vitest";
 import { codeOf } from "../test/code-of.js";
-import { createRedisClient } from "./redis-client.js";
-import { redisPattern } from "./redis-pattern.js";
+import { bytes, health, patiently, redisPatternFixture, subscribe } from "../test/redis-pattern-instances.js";
 
-let server: RedisServer;
-/** The test's own connection, for CLIENT LIST and INFO; it reconnects after a server restart. */
-let admin: Redis;
-const instances: PatternInstance[] = [];
-const logger = createLogger({ level: "error", write: () => undefined });
-const bytes = (value: string) => new TextEncoder().encode(value);
-/** How long to wait for the server or a reconnect to catch up, and how often to look. */
-const eventually = { timeout: 15_000, interval: 20 };
-
-/** A started pattern instance for `namespace`, with fast reconnects. */
-async function started(namespace: string): Promise<PatternInstance & { pubsub: PubSubBackend }> {
-  const config = parseConfig(redisPattern.config, { url: server.url, commandTimeoutMs: 500, reconnectMaxDelayMs: 100 });
-  const created = await redisPattern.create(config, { namespace, logger });
-  instances.push(created);
-  await created.start?.();
-  const { pubsub } = created;
-  if (!pubsub) throw new Error("the redis pattern serves no pubsub");
-  return { ...created, pubsub };
-}
-
-async function health(pattern: PatternInstance): Promise<HealthReport> {
-  const report = await pattern.health?.();
-  if (!report) throw new Error("the redis pattern reports no health");
-  return report;
-}
-
-function subscribe(pubsub: PubSubBackend, topic: string) {
-  return pubsub.subscribe({ topic, group: "", maxInFlight: 1, signal: new AbortController().signal });
-}
+const fixture = redisPatternFixture();
+const { instances } = fixture;
+const admin = () => fixture.admin;
 
 /** Names of the server's client connections that belong to `namespace`'s pattern instance, sorted. */
 async function patternConnections(namespace: string): Promise<string[]> {
-  const list = String(await admin.call("CLIENT", "LIST"));
+  const list = String(await admin().call("CLIENT", "LIST"));
   const names = list.split("\n").map((line) => /\bname=(\S*)/.exec(line)?.[1] ?? "");
   return names.filter((name) => name === `prism:${namespace}` || name.startsWith(`prism:${namespace}:`)).sort();
 }
 
 /** Connections the server has accepted since it started (INFO stats total_connections_received). */
 async function connectionsAccepted(): Promise<number> {
-  const match = /total_connections_received:(\d+)/.exec(await admin.info("stats"));
+  const match = /total_connections_received:(\d+)/.exec(await admin().info("stats"));
   if (!match) throw new Error("INFO stats has no total_connections_received");
   return Number(match[1]);
 }
 
-/** The first message `subscription` receives, publishing `topic` again until one arrives (or `eventually` runs out). */
+/** The first message `subscription` receives, publishing `topic` again until one arrives (or `patiently` runs out). */
 async function receiveAfterPublishing(pattern: { pubsub: PubSubBackend }, subscription: AsyncIterable<PubSubMessage>, topic: string) {
   let received: PubSubMessage | undefined;
   void subscription[Symbol.asyncIterator]()
@@ -70,31 +40,18 @@ async function receiveAfterPublishing(pattern: { pubsub: PubSubBackend }, subscr
         await pattern.pubsub.publish(topic, bytes("hello"), {}).catch(() => undefined);
         return received;
       },
-      { ...eventually, message: `the message received on ${topic} after publishing it` },
+      { ...patiently, message: `the message received on ${topic} after publishing it` },
     )
     .toMatchObject({ topic });
   return received;
 }
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = createRedisClient(parseConfig(redisPattern.config, { url: server.url, reconnectMaxDelayMs: 100 })).client;
-  admin.on("error", () => undefined);
-  await admin.connect();
-});
-
-afterAll(async () => {
-  for (const created of instances) await created.stop?.();
-  admin?.disconnect();
-  await server?.stop();
-});
 
 // The tests of this file run one after another and are the only users of their server besides `admin`,
 // so a change of connectionsAccepted() within a test is what that test's pattern instance opened.
 describe("redisPattern connections", () => {
   it("uses one connection for KeyValue and publish, from start to stop, and never opens the subscriber connection", async () => {
     const before = await connectionsAccepted();
-    const pattern = await started("kvonly");
+    const pattern = await instances.start("kvonly");
     const keyvalue = pattern.keyvalue!;
     await keyvalue.set("k", bytes("v"), 0);
     expect(await keyvalue.get("k")).toEqual(bytes("v"));
@@ -107,13 +64,13 @@ describe("redisPattern connections", () => {
     });
 
     await pattern.stop?.();
-    await expect.poll(() => patternConnections("kvonly"), { ...eventually, message: "the pattern's connections after stop" }).toEqual([]);
+    await expect.poll(() => patternConnections("kvonly"), { ...patiently, message: "the pattern's connections after stop" }).toEqual([]);
     // Exactly one connection from create to stop: stop did not open the subscriber connection either.
     expect(await connectionsAccepted()).toBe(before + 1);
   });
 
   it("opens the subscriber connection on the first subscribe, once for concurrent subscribes, and closes both on stop", async () => {
-    const pattern = await started("lazy");
+    const pattern = await instances.start("lazy");
     expect(await patternConnections("lazy")).toEqual(["prism:lazy"]);
     const before = await connectionsAccepted();
 
@@ -136,22 +93,22 @@ describe("redisPattern connections", () => {
     expect(await health(pattern)).toMatchObject({ status: "HEALTHY", details: { subscriberState: "ready", subscriptions: 5 } });
 
     await pattern.stop?.();
-    await expect.poll(() => patternConnections("lazy"), { ...eventually, message: "the pattern's connections after stop" }).toEqual([]);
+    await expect.poll(() => patternConnections("lazy"), { ...patiently, message: "the pattern's connections after stop" }).toEqual([]);
   });
 
   it("fails a subscribe that waits for the subscriber connection UNAVAILABLE when stopped meanwhile, leaving no connection", async () => {
-    const pattern = await started("stopping");
+    const pattern = await instances.start("stopping");
     const waiting = codeOf(subscribe(pattern.pubsub, "t"));
     await pattern.stop?.();
     expect(await waiting).toBe(Code.Unavailable);
     expect(pattern.pubsub.subscriptionCount()).toBe(0);
-    await expect.poll(() => patternConnections("stopping"), { ...eventually, message: "the pattern's connections after stop" }).toEqual([]);
+    await expect.poll(() => patternConnections("stopping"), { ...patiently, message: "the pattern's connections after stop" }).toEqual([]);
     expect((await health(pattern)).status).toBe("UNHEALTHY");
   });
 
   it("fails a first subscribe while Redis is down UNAVAILABLE, and the subscriber connection it opened recovers", async () => {
-    const pattern = await started("outage");
-    await server.kill();
+    const pattern = await instances.start("outage");
+    await fixture.server.kill();
     expect(await codeOf(subscribe(pattern.pubsub, "t"))).toBe(Code.Unavailable);
     const down = await health(pattern);
     expect(down.status).not.toBe("HEALTHY");
@@ -159,9 +116,9 @@ describe("redisPattern connections", () => {
     expect(down.details).toMatchObject({ subscriberDisconnectedForMs: expect.any(Number) });
     expect(["ready", "not open"]).not.toContain(down.details?.subscriberState);
 
-    await server.restart();
+    await fixture.server.restart();
     await expect
-      .poll(() => health(pattern), { ...eventually, message: "health after Redis restarted" })
+      .poll(() => health(pattern), { ...patiently, message: "health after Redis restarted" })
       .toMatchObject({
         status: "HEALTHY",
         details: { subscriberState: "ready" },
@@ -169,7 +126,7 @@ describe("redisPattern connections", () => {
     const subscription = await subscribe(pattern.pubsub, "t");
     expect(await receiveAfterPublishing(pattern, subscription, "t")).toMatchObject({ topic: "t" });
     await expect
-      .poll(() => patternConnections("outage"), { ...eventually, message: "the pattern's connections after the restart" })
+      .poll(() => patternConnections("outage"), { ...patiently, message: "the pattern's connections after the restart" })
       .toEqual(["prism:outage", "prism:outage:subscriber"]);
   });
 });

@@ -78,6 +78,6 @@ export async function waitForShare(members: readonly PubSubSubscriber[], count: 
       }
       return all;
     },
-    { timeout: 10_000, interval: 10 },
+    { timeout: timeoutMs, interval: 10 },
   );
 }

@@ -2,16 +2,12 @@
 // message propagation, unknown methods, malformed bodies and grpc-timeout deadlines.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { GetRequestSchema, GetResponseSchema, KeyValueService, SetRequestSchema, SetResponseSchema } from "@prism/proto/keyvalue/v1";
-import { mkdtempSync, rmSync } from "node:fs";
-import { type ClientHttp2Session, connect } from "node:http2";
-import { connect as netConnect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import type { ClientHttp2Session } from "node:http2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { callUnary } from "./call-unary.js";
 import { encodeFrame } from "./grpc-frame.js";
 import { addService } from "./grpc-method-table.js";
-import { type GrpcServer, createGrpcServer } from "./grpc-server.js";
+import { type ServedTable, serveOnSocket } from "../test/serve-on-socket.js";
 import type { ServiceHandlers } from "./service-handlers.js";
 
 const getPath = "/prism.keyvalue.v1.KeyValueService/Get";
@@ -21,8 +17,7 @@ const unexpected = async (): Promise<never> => {
   throw new Error("not used in this test");
 };
 
-let dir: string;
-let server: GrpcServer;
+let served: ServedTable;
 let session: ClientHttp2Session;
 /** Signals handed to the `hang` key's Get, to check they are aborted at the deadline. */
 let hangSignals: AbortSignal[];
@@ -55,23 +50,11 @@ const handlers: ServiceHandlers<typeof KeyValueService> = {
 beforeEach(async () => {
   hangSignals = [];
   setKeys = [];
-  dir = mkdtempSync(join(tmpdir(), "prism-grpc-server-"));
-  const socket = join(dir, "grpc.sock");
-  const table = addService(KeyValueService, handlers);
-  server = createGrpcServer((path) => table.get(path));
-  await new Promise<void>((resolve, reject) => {
-    server.server.once("error", reject);
-    server.server.listen(socket, () => resolve());
-  });
-  session = connect("http://localhost", { createConnection: () => netConnect(socket) });
-  session.on("error", () => {});
+  served = await serveOnSocket(addService(KeyValueService, handlers));
+  session = served.session;
 });
 
-afterEach(async () => {
-  session.close();
-  await server.close(100);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => served.close());
 
 async function rejects(promise: Promise<unknown>, code: Code): Promise<ConnectError> {
   try {

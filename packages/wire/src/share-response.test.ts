@@ -1,15 +1,10 @@
 // Shared response frames are explicit: a handler that yields the same object twice, changed in
 // between, is encoded afresh each time unless it declared the object shared with shareResponse.
 import { PubSubService, SubscribeRequestSchema, SubscribeResponseSchema } from "@prism/proto/pubsub/v1";
-import { mkdtempSync, rmSync } from "node:fs";
-import { type ClientHttp2Session, connect } from "node:http2";
-import { connect as netConnect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { callServerStreaming } from "./call-server-streaming.js";
 import { addService } from "./grpc-method-table.js";
-import { createGrpcServer, type GrpcServer } from "./grpc-server.js";
+import { type ServedTable, serveOnSocket } from "../test/serve-on-socket.js";
 import { shareResponse } from "./serve-grpc-call.js";
 import type { ServiceHandlers } from "./service-handlers.js";
 
@@ -30,31 +25,19 @@ const handlers: ServiceHandlers<typeof PubSubService> = {
   ack: unexpected,
 };
 
-let dir: string;
-let server: GrpcServer;
-let session: ClientHttp2Session;
+let served: ServedTable;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "prism-share-response-"));
-  const socket = join(dir, "grpc.sock");
-  const table = addService(PubSubService, handlers);
-  server = createGrpcServer((path) => table.get(path));
-  await new Promise<void>((resolve) => server.server.listen(socket, () => resolve()));
-  session = connect("http://localhost", { createConnection: () => netConnect(socket) });
-  session.on("error", () => {});
+  served = await serveOnSocket(addService(PubSubService, handlers));
 });
 
-afterEach(async () => {
-  session.close();
-  await server.close(100);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => served.close());
 
 /** The topics of every message the subscribe stream for `topic` delivered. */
 async function topicsSent(topic: string): Promise<string[]> {
   const topics: string[] = [];
   const path = "/prism.pubsub.v1.PubSubService/Subscribe";
-  for await (const response of callServerStreaming(session, path, SubscribeRequestSchema, SubscribeResponseSchema, { topic })) {
+  for await (const response of callServerStreaming(served.session, path, SubscribeRequestSchema, SubscribeResponseSchema, { topic })) {
     if (response.event.case === "message") topics.push(response.event.value.topic);
   }
   return topics;

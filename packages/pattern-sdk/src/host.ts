@@ -3,6 +3,7 @@
 // validating service handlers, config parsing and the JSON logger.
 export { type ConfigLocation, expectation, parseConfig } from "./config/config-schema.js";
 export { loadConfigFile } from "./config/load-config-file.js";
+export { type RequestLimits, requestLimitsSchema } from "./config/request-limits.js";
 export { createKeyValueHandlers } from "./keyvalue/keyvalue-handlers.js";
 export { defaultKeyValueLimits, type KeyValueLimits, keyValueLimitsSchema } from "./keyvalue/keyvalue-limits.js";
 export { findPatternDefinition, isPatternDefinition } from "./lifecycle/find-pattern-definition.js";

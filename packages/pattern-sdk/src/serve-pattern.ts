@@ -5,7 +5,7 @@ import { rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { loadConfigFile } from "./config/load-config-file.js";
-import { createGrpcServer } from "@prism/wire";
+import { ByteBudget, createGrpcServer } from "@prism/wire";
 import type { PatternDefinition } from "./lifecycle/pattern-definition.js";
 import { PatternHost } from "./lifecycle/pattern-host.js";
 import { createLogger, type Logger } from "./logging/logger.js";
@@ -29,6 +29,12 @@ export interface ServingPattern {
   /** Drains, stops the instance and closes the server. */
   close(): Promise<void>;
 }
+
+/** Request bytes a pattern process buffers across all calls in flight. */
+const bufferedRequestBytes = 256 * 1024 * 1024;
+
+/** Stream-reset rate limits for the proxy, the one trusted peer on a pattern's unix socket. */
+const trustedPeerResets = { streamResetBurst: 1_000_000, streamResetRate: 1_000_000 };
 
 const usage = `usage: <pattern> (--socket PATH | --port N) [--host ADDR] [--config FILE] [--namespace NAME] [--managed] [--watch-parent]
   --socket PATH     serve gRPC on a unix socket
@@ -92,6 +98,14 @@ async function startServing(
   const grpc = createGrpcServer((path) => host.methods.get(path) ?? lifecycle.get(path), {
     onConnectionError: (error) => logger.debug(`a connection to the pattern failed: ${error.message}`),
     onStreamError: (error) => logger.debug(`a call's stream failed: ${error.message}`),
+    // Read per call: the limit comes with Initialize.
+    get maxRequestBytes() {
+      return host.requestLimit;
+    },
+    buffered: new ByteBudget(bufferedRequestBytes),
+    // On a unix socket the one peer is the proxy, which may cancel thousands of calls at once when
+    // its clients go away: Node's rapid-reset protection must not drop that connection.
+    ...(values.socket ? trustedPeerResets : {}),
   });
 
   if (values.socket) rmSync(values.socket, { force: true });

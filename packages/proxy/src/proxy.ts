@@ -2,18 +2,22 @@
 // one port, and stops everything (patterns drained, processes reaped) on close.
 import type { Logger } from "@prism/pattern-sdk";
 import { createLogger } from "@prism/pattern-sdk/host";
+import { ByteBudget } from "@prism/wire";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { apiServices, type ApiName } from "./config/api-names.js";
 import type { BindingConfig, ProxyConfig } from "./config/proxy-config.js";
+import { ClientCalls } from "./patterns/client-calls.js";
 import { InProcessPattern } from "./patterns/inprocess-pattern.js";
 import { loadPatternDefinition, patternCommand } from "./patterns/pattern-module.js";
 import { PatternProcess } from "./patterns/pattern-process.js";
+import { requestLimitOf } from "./patterns/request-limit.js";
 import type { PatternRuntime } from "./patterns/pattern-runtime.js";
 import { createConnectFrontDoor } from "./server/connect-front-door.js";
 import { withCors } from "./server/cors.js";
+import { withFrontDoorLimits } from "./server/front-door-limits.js";
 import { NamespaceRouter } from "./server/namespace-router.js";
 import { withHealthEndpoint } from "./server/health-endpoint.js";
 import { createProxyServer } from "./server/proxy-server.js";
@@ -46,8 +50,13 @@ export interface RunningProxy {
 export async function startProxy(config: ProxyConfig, options: StartProxyOptions = {}): Promise<RunningProxy> {
   const logger = options.logger ?? createLogger({ fields: { component: "proxy" } });
   const socketDir = mkdtempSync(join(tmpdir(), "prism-"));
-  const router = new NamespaceRouter();
+  const router = new NamespaceRouter(config.absentNamespace);
   const runtimes: PatternRuntime[] = [];
+  const shared: SharedBounds = {
+    buffered: new ByteBudget(config.overload.maxBufferedBytes),
+    clientCalls: new ClientCalls(config.overload.maxCallsPerClient),
+    maxDeadlineMs: config.overload.maxDeadlineMs,
+  };
   const stopPatterns = async () => {
     await Promise.all(
       runtimes.map((runtime) =>
@@ -63,7 +72,7 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   try {
     for (const namespace of config.namespaces.values()) {
       for (const [api, binding] of Object.entries(namespace.apis) as [ApiName, BindingConfig][]) {
-        const runtime = await createRuntime(namespace.name, api, binding, config, socketDir, logger);
+        const runtime = await createRuntime(namespace.name, api, binding, config, socketDir, logger, shared);
         runtimes.push(runtime);
         await runtime.start();
         router.add(namespace.name, api, runtime);
@@ -75,8 +84,12 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
     throw error;
   }
 
-  const frontDoor = withCors(config.cors, withHealthEndpoint(router, createConnectFrontDoor(router)), logger);
-  const server = createProxyServer(router, frontDoor, logger);
+  // The largest message of any namespace (the default when there is none): the front door reads no more.
+  const maxRequestBytes = Math.max(requestLimitOf(undefined), ...runtimes.map((runtime) => runtime.requestLimit));
+  const connect = createConnectFrontDoor(router, { readMaxBytes: maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs });
+  const limited = withFrontDoorLimits({ buffered: shared.buffered, maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs }, connect);
+  const frontDoor = withCors(config.cors, withHealthEndpoint(router, config.health, limited), logger);
+  const server = createProxyServer(router, frontDoor, { overload: config.overload, logger });
   const [host, port] = splitHostPort(config.listen);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -106,8 +119,11 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
     close() {
       closing ??= (async () => {
         logger.info("shutting down: closing the listener, then draining and stopping patterns");
-        await server.close(options.shutdownGraceMs ?? 5000);
+        // Stop accepting first; then stop the patterns, which ends open calls (subscriptions with
+        // UNAVAILABLE, in-flight calls after their drain); then close what connections remain.
+        server.stopAccepting();
         await stopPatterns();
+        await server.close(options.shutdownGraceMs ?? 5000);
         logger.info("prism-proxy stopped");
       })();
       return closing;
@@ -122,6 +138,7 @@ async function createRuntime(
   config: ProxyConfig,
   socketDir: string,
   parentLogger: Logger,
+  shared: SharedBounds,
 ): Promise<PatternRuntime> {
   const logger = parentLogger.child({ namespace, api });
   const location = { file: config.file, path: `namespaces.${namespace}.${api}.config` };
@@ -136,6 +153,8 @@ async function createRuntime(
       drainTimeoutMs: binding.drainTimeoutMs,
       healthIntervalMs: binding.healthIntervalMs,
       logger,
+      buffered: shared.buffered,
+      maxDeadlineMs: shared.maxDeadlineMs,
     });
   }
   const command = binding.module ? patternCommand(binding.module) : binding.command;
@@ -151,7 +170,20 @@ async function createRuntime(
     socketPath: join(socketDir, `${namespace}.${api}.sock`),
     proxyVersion,
     logger,
+    requestLimit: requestLimitOf(binding.config),
+    maxDeadlineMs: shared.maxDeadlineMs,
+    clientCalls: shared.clientCalls,
   });
+}
+
+/** Bounds every pattern runtime of the proxy shares. */
+interface SharedBounds {
+  /** Request bytes buffered across every call. */
+  buffered: ByteBudget;
+  /** Calls in flight per client address to process patterns. */
+  clientCalls: ClientCalls;
+  /** Longest deadline honoured. */
+  maxDeadlineMs: number;
 }
 
 function splitHostPort(listen: string): [string, number] {

@@ -10,6 +10,7 @@ let proxy: ProxyProcess;
 beforeAll(async () => {
   proxy = await startProxyProcess({
     config: {
+      health: { details: true },
       namespaces: {
         default: { keyvalue: { backend: "memstore" }, pubsub: { backend: "memstore" } },
         proc: { pubsub: { backend: "memstore", isolation: "process", healthIntervalMs: 100, config: { subscriberBufferSize: 64 } } },

@@ -4,7 +4,7 @@ import { Code } from "@connectrpc/connect";
 import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
 import { type ErrorSink, ignoreError } from "./error-sink.js";
 import type { GrpcMethod } from "./grpc-method-table.js";
-import { respondWithStatus, serveGrpcCall } from "./serve-grpc-call.js";
+import { respondWithStatus, type ServeCallOptions, serveGrpcCall } from "./serve-grpc-call.js";
 
 /**
  * A started gRPC server.
@@ -30,11 +30,19 @@ export type GrpcMethodLookup = (path: string) => GrpcMethod | undefined;
  *
  * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
  */
-export interface GrpcServerOptions {
-  /** Errors of connections and calls the server handled (a reset stream, a dropped connection), for a debug log. */
-  onConnectionError?: ErrorSink;
-  /** Errors of individual call streams the server handled. */
-  onStreamError?: ErrorSink;
+export interface GrpcServerOptions extends ServeCallOptions {
+  /** Errors of connections the server handled (a dropped connection), for a debug log. */
+  readonly onConnectionError?: ErrorSink;
+  /** Calls a connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); default 10,000. */
+  readonly maxStreamsPerConnection?: number;
+  /**
+   * Node's rapid-reset protection: how many stream resets a connection may send in a burst before
+   * it is closed. Raise it only for a trusted peer that cancels many calls at once (the proxy in
+   * front of a pattern): a dropped connection fails every call on it.
+   */
+  readonly streamResetBurst?: number;
+  /** Sustained stream resets per second allowed (see streamResetBurst). */
+  readonly streamResetRate?: number;
 }
 
 /**
@@ -45,7 +53,11 @@ export interface GrpcServerOptions {
 export function createGrpcServer(lookup: GrpcMethodLookup, options: GrpcServerOptions = {}): GrpcServer {
   const onConnectionError = options.onConnectionError ?? ignoreError;
   const onStreamError = options.onStreamError ?? ignoreError;
-  const server = createServer({ settings: { maxConcurrentStreams: 10_000 } });
+  const server = createServer({
+    settings: { maxConcurrentStreams: options.maxStreamsPerConnection ?? 10_000 },
+    ...(options.streamResetBurst === undefined ? {} : { streamResetBurst: options.streamResetBurst }),
+    ...(options.streamResetRate === undefined ? {} : { streamResetRate: options.streamResetRate }),
+  });
   const sessions = new Set<ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);
@@ -60,7 +72,7 @@ export function createGrpcServer(lookup: GrpcMethodLookup, options: GrpcServerOp
       respondWithStatus(stream, { code: Code.Unimplemented, message: `no method ${path} here` });
       return;
     }
-    void serveGrpcCall(stream, headers, method, onStreamError);
+    void serveGrpcCall(stream, headers, method, options);
   });
   return {
     server,

@@ -6,12 +6,13 @@
 // version (as connect-es marks its protocol modules). Pattern authors use @prism/pattern-sdk.
 export { callServerStreaming } from "./call-server-streaming.js";
 export { type CallUnaryOptions, callUnary } from "./call-unary.js";
+export { ByteBudget } from "./byte-budget.js";
 export { type ErrorSink, ignoreError } from "./error-sink.js";
 export { decodeSingleFrame, encodeFrame, FrameReader, frameHeaderBytes, type SingleFrame } from "./grpc-frame.js";
 export { addService, type GrpcMethod, type GrpcMethodTable } from "./grpc-method-table.js";
 export { createGrpcServer, type GrpcMethodLookup, type GrpcServer, type GrpcServerOptions } from "./grpc-server.js";
 export { encodeGrpcMessage, type GrpcStatus, statusFromError, statusTrailers } from "./grpc-status.js";
-export { formatGrpcTimeout, parseGrpcTimeout } from "./grpc-timeout.js";
-export { maxRequestBytes, respondWithStatus, serveGrpcCall, shareResponse } from "./serve-grpc-call.js";
+export { defaultMaxDeadlineMs, formatGrpcTimeout, type GrpcTimeout, malformedTimeoutMessage, parseGrpcTimeout } from "./grpc-timeout.js";
+export { maxRequestBytes, respondWithStatus, type ServeCallOptions, serveGrpcCall, shareResponse } from "./serve-grpc-call.js";
 export type { CallContext, MethodHandler, ServerStreamingHandler, ServiceHandlers, UnaryHandler } from "./service-handlers.js";
 export { statusFromResponse } from "./status-from-response.js";

@@ -3,23 +3,42 @@
 // the response frame(s) and status trailers. No Connect machinery on this path: it is the hot path.
 import { create, fromBinary, toBinary, type DescMessage, type Message } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import type { ByteBudget } from "./byte-budget.js";
 import { type ErrorSink, ignoreError } from "./error-sink.js";
 import { decodeSingleFrame, encodeFrame } from "./grpc-frame.js";
 import type { GrpcMethod } from "./grpc-method-table.js";
 import type { CallContext } from "./service-handlers.js";
 import { statusFromError, statusTrailers, type GrpcStatus } from "./grpc-status.js";
-import { parseGrpcTimeout } from "./grpc-timeout.js";
+import { malformedTimeoutMessage, parseGrpcTimeout } from "./grpc-timeout.js";
 
 const okTrailers: OutgoingHttpHeaders = { "grpc-status": "0" };
 const responseHeaders = { ":status": 200, "content-type": "application/grpc" };
 
 /**
- * Largest request body accepted on this path (the value limit is enforced by the handlers).
+ * Largest request body a call buffers unless its host sets `maxRequestBytes`.
  *
  * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
  */
-export const maxRequestBytes = 64 * 1024 * 1024;
+export const maxRequestBytes = 4 * 1024 * 1024;
+
+/**
+ * How a host serves calls: bounds and where handled errors go. Make it once per server, not per call.
+ *
+ * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
+ */
+export interface ServeCallOptions {
+  /** Stream errors the call handles itself (a reset, a dropped connection), for a debug log. */
+  readonly onStreamError?: ErrorSink;
+  /** Largest request body buffered for one call; a larger one ends RESOURCE_EXHAUSTED unread. */
+  readonly maxRequestBytes?: number;
+  /** Bytes buffered across all calls; a call that does not fit ends RESOURCE_EXHAUSTED. */
+  readonly buffered?: ByteBudget;
+  /** Longest deadline honoured; longer grpc-timeout values are clamped to it. */
+  readonly maxDeadlineMs?: number;
+}
+
+const noOptions: ServeCallOptions = {};
 
 /**
  * Ends a call that never produced a response with a trailers-only status.
@@ -36,7 +55,7 @@ export function respondWithStatus(stream: ServerHttp2Stream, status: GrpcStatus)
 }
 
 /**
- * Serves `method` on `stream` (its stream errors, already handled, go to `onStreamError`). Resolves when the call has ended.
+ * Serves `method` on `stream` within the bounds of `options`. Resolves when the call has ended.
  *
  * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
  */
@@ -44,35 +63,67 @@ export function serveGrpcCall(
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
   method: GrpcMethod,
-  onStreamError: ErrorSink = ignoreError,
+  options: ServeCallOptions = noOptions,
 ): Promise<void> {
   return new Promise<void>((resolve) => {
+    const limit = options.maxRequestBytes ?? maxRequestBytes;
+    const budget = options.buffered;
     const chunks: Buffer[] = [];
     let size = 0;
-    stream.on("error", onStreamError);
+    let refused = false;
+    const refuse = (message: string) => {
+      refused = true;
+      chunks.length = 0;
+      respondWithStatus(stream, { code: Code.ResourceExhausted, message });
+      // The answer is out; RST_STREAM(NO_ERROR) tells the client to stop sending the rest (RFC 9113 §8.1).
+      stream.close(constants.NGHTTP2_NO_ERROR);
+    };
+    stream.on("error", options.onStreamError ?? ignoreError);
     stream.on("data", (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size > maxRequestBytes) {
-        respondWithStatus(stream, {
-          code: Code.ResourceExhausted,
-          message: `request body over ${maxRequestBytes} bytes`,
-        });
-        stream.destroy();
+      if (refused) return;
+      if (size + chunk.byteLength > limit) {
+        refuse(`request message over ${limit} bytes, the largest accepted here`);
         return;
       }
+      if (budget && !budget.tryTake(chunk.byteLength)) {
+        refuse(`the server is buffering ${budget.used} bytes of requests, its limit; retry shortly`);
+        return;
+      }
+      size += chunk.byteLength;
       chunks.push(chunk);
     });
+    const release = () => {
+      if (budget && size > 0) budget.give(size);
+      size = 0;
+    };
     stream.once("end", () => {
+      if (refused) return;
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-      runCall(stream, headers, method, body)
+      chunks.length = 0;
+      release(); // the decoded message is the handler's now
+      runCall(stream, headers, method, body, options.maxDeadlineMs)
         .catch((error: unknown) => respondWithStatus(stream, statusFromError(error)))
         .finally(resolve);
     });
-    stream.once("close", resolve);
+    stream.once("close", () => {
+      release();
+      resolve();
+    });
   });
 }
 
-async function runCall(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, method: GrpcMethod, body: Buffer): Promise<void> {
+async function runCall(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  method: GrpcMethod,
+  body: Buffer,
+  maxDeadlineMs: number | undefined,
+): Promise<void> {
+  const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"], maxDeadlineMs);
+  if (timeoutMs === "malformed") {
+    respondWithStatus(stream, { code: Code.InvalidArgument, message: malformedTimeoutMessage(headers["grpc-timeout"]) });
+    return;
+  }
   const frame = decodeSingleFrame(body);
   if (!frame.ok) {
     respondWithStatus(stream, {
@@ -97,7 +148,6 @@ async function runCall(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, 
   const call = new CallCancellation();
   const onClose = () => call.abort(new ConnectError("caller went away", Code.Canceled));
   stream.once("close", onClose);
-  const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"]);
   const timer =
     timeoutMs === undefined
       ? undefined

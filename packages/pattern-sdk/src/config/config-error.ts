@@ -45,11 +45,34 @@ export class ConfigError extends Error {
   }
 }
 
+/** A value given for a secret field: errors describe its kind, never the value. */
+export class SecretValue {
+  constructor(
+    /** The value as given. */
+    readonly value: unknown,
+  ) {}
+}
+
+/** Longest part of a given string shown in an error. */
+const maxShownChars = 100;
+
 function describe(value: unknown): string {
+  if (value instanceof SecretValue) return `${kindOf(value.value)} (not shown: the field is secret)`;
   if (value === undefined) return "nothing";
   if (value === null) return "null";
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") {
+    return value.length > maxShownChars
+      ? `${JSON.stringify(value.slice(0, maxShownChars))}… (${value.length} characters)`
+      : JSON.stringify(value);
+  }
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   return String(value);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return typeof value === "string" ? "a string" : `a ${typeof value}`;
 }

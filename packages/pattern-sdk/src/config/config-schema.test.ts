@@ -197,4 +197,28 @@ describe("parseConfig unknown fields named like Object.prototype members", () =>
     expect(configError(() => parseConfig(small, { constructor: "x" })).field).toBe("constructor");
     expect(configError(() => parseConfig(small, { toString: 1 })).field).toBe("toString");
   });
+
+  it("never shows the value given for a secret field, and bounds a long value it shows", () => {
+    const schema = { password: field.string("password", { default: "", secret: true }), name: field.string("name", { default: "" }) };
+    const secret = (() => {
+      try {
+        parseConfig(schema, { password: 12345 });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "";
+    })();
+    expect(secret).toBe("password: expected a string, got a number (not shown: the field is secret)");
+    expect(secret).not.toContain("12345");
+    const long = (() => {
+      try {
+        parseConfig(schema, { name: ["x".repeat(60_000)] });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "";
+    })();
+    expect(long).toBe("name: expected a string, got a list");
+    expect(() => parseConfig({ n: field.string("n", { values: ["a"] }) }, { n: "y".repeat(60_000) })).toThrow(/… \(60000 characters\)$/);
+  });
 });

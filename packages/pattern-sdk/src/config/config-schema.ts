@@ -1,6 +1,6 @@
 // A small declarative config schema: each field has a kind, a default and a doc line. Parsing
 // fills defaults, rejects unknown fields and reports the exact bad field (see ConfigError).
-import { ConfigError } from "./config-error.js";
+import { ConfigError, SecretValue } from "./config-error.js";
 
 interface FieldBase<T> {
   /** One line saying what the field is for; shown in the config reference. */
@@ -17,6 +17,8 @@ export interface StringField<T extends string = string> extends FieldBase<T> {
   readonly values?: readonly T[];
   readonly pattern?: RegExp;
   readonly patternHint?: string;
+  /** A password or token: an error about it never shows the value given. */
+  readonly secret?: boolean;
 }
 /** An integer field with optional bounds. */
 export interface IntegerField extends FieldBase<number> {
@@ -64,7 +66,7 @@ export const field = {
   /** A string; `values` restricts it to a set. */
   string<T extends string = string>(
     doc: string,
-    options: { default?: NoInfer<T>; values?: readonly T[]; pattern?: RegExp; patternHint?: string } = {},
+    options: { default?: NoInfer<T>; values?: readonly T[]; pattern?: RegExp; patternHint?: string; secret?: boolean } = {},
   ): StringField<T> {
     return { kind: "string", doc, ...options };
   },
@@ -144,7 +146,8 @@ function parseField(spec: ConfigField, value: unknown, file: string | undefined,
     throw new ConfigError({ file, field: path, expected: expectation(spec), problem: `required field is missing (${spec.doc})` });
   }
   const fail = (): never => {
-    throw new ConfigError({ file, field: path, expected: expectation(spec), got: value });
+    const got = spec.kind === "string" && spec.secret ? new SecretValue(value) : value;
+    throw new ConfigError({ file, field: path, expected: expectation(spec), got });
   };
   switch (spec.kind) {
     case "string":

@@ -11,6 +11,7 @@ import { HealthCheckResponseSchema, HealthStatus, PatternLifecycleService, type 
 import { ConfigError } from "../config/config-error.js";
 import { field, parseConfig, type ConfigLocation, type ConfigSchema } from "../config/config-schema.js";
 import { addService, type CallContext, type GrpcMethod, type GrpcMethodTable, type ServiceHandlers } from "@prism/wire";
+import { checkRequestLimits, requestLimitsSchema } from "../config/request-limits.js";
 import { createKeyValueHandlers } from "../keyvalue/keyvalue-handlers.js";
 import { keyValueLimitsSchema } from "../keyvalue/keyvalue-limits.js";
 import { createPubSubHandlers } from "../pubsub/pubsub-handlers.js";
@@ -60,6 +61,9 @@ export class PatternHost {
     return [...new Set([...this.table.values()].map((method) => method.serviceName))];
   }
 
+  /** Largest request message a call may carry (`limits.maxRequestBytes`; the default until initialize). */
+  requestLimit: number = requestLimitsSchema.maxRequestBytes.default as number;
+
   /** Data-plane methods by path (empty before initialize). */
   get methods(): GrpcMethodTable {
     return this.table;
@@ -72,10 +76,17 @@ export class PatternHost {
     }
     const schema: ConfigSchema = {
       ...this.definition.config,
-      limits: field.object("size limits enforced on every call", { ...keyValueLimitsSchema, ...pubSubLimitsSchema }),
+      limits: field.object("size limits enforced on every call", {
+        ...keyValueLimitsSchema,
+        ...pubSubLimitsSchema,
+        ...requestLimitsSchema,
+      }),
     };
     const parsed = parseConfig(schema, config, location) as Record<string, unknown>;
     const { limits, ...own } = parsed;
+    const requestLimits = limits as Parameters<typeof checkRequestLimits>[0];
+    checkRequestLimits(requestLimits, location);
+    this.requestLimit = requestLimits.maxRequestBytes;
     const logger = this.options.logger.child({ namespace });
     this.instance = await this.definition.create(own as never, { namespace, logger });
     this.namespace = namespace;

@@ -6,6 +6,8 @@ import { loadConfigFile } from "@prism/pattern-sdk/host";
 import { dirname, resolve } from "node:path";
 import { builtinPatternPackages, type PatternModule, resolvePatternModule } from "../patterns/pattern-module.js";
 import { type ApiName, apiNames } from "./api-names.js";
+import { namespaceNamePattern, namespaceNameRule } from "./namespace-name.js";
+import { type OverloadConfig, overloadSchema } from "./overload-config.js";
 
 /** Default listen address. */
 export const defaultListen = "127.0.0.1:8980";
@@ -44,6 +46,14 @@ export const corsSchema = {
   maxAgeSeconds: field.integer("how long a browser may cache a preflight answer", { default: 7200, min: 0 }),
 } as const;
 
+/** Schema of `health`: what GET /healthz tells. */
+export const healthSchema = {
+  details: field.boolean(
+    "answer GET /healthz with every namespace's pattern health (addresses, pids, counts); false = only the proxy's own status",
+    { default: false },
+  ),
+} as const;
+
 /** Schema of the top level of prism.yaml, except `namespaces` (a map checked separately). */
 export const topLevelSchema = {
   listen: field.string("HOST:PORT the proxy serves gRPC, gRPC-Web and Connect on", {
@@ -56,10 +66,23 @@ export const topLevelSchema = {
       '= none, "*" = any) and `maxAgeSeconds` (preflight cache time; default 7200)',
     corsSchema,
   ),
+  absentNamespace: field.string(
+    'the namespace of a call without a prism-namespace header; "" = the header is required. (HTTP/2 drops a header value ' +
+      "with control characters before the proxy sees it, so such a call looks like one without the header.)",
+    { default: "default", pattern: /^(|[a-z0-9][a-z0-9_-]{0,62})$/, patternHint: `"" or a namespace name` },
+  ),
+  overload: field.object(
+    "bounds on connections, streams, bytes, headers, idle time and deadlines; every field has a default (see the `overload.*` rows)",
+    overloadSchema,
+  ),
+  health: field.object("what GET /healthz tells", healthSchema),
   namespaces: field.raw("namespace name → { keyvalue: binding, pubsub: binding }; absent = one default namespace on memstore", {
     default: undefined,
   }),
 } as const;
+
+/** The validated `health` block. */
+export type HealthConfig = ConfigOf<typeof healthSchema>;
 
 /** The validated `cors` block. */
 export type CorsConfig = ConfigOf<typeof corsSchema>;
@@ -88,6 +111,12 @@ export interface ProxyConfig {
   namespaces: Map<string, NamespaceConfig>;
   /** Which browser origins may call the front door. */
   cors: CorsConfig;
+  /** The namespace of a call without the header ("" = required). */
+  absentNamespace: string;
+  /** Bounds on connections, streams, bytes and time. */
+  overload: OverloadConfig;
+  /** What /healthz tells. */
+  health: HealthConfig;
   /** The file it came from, when any. */
   file: string | undefined;
   /** The folder relative paths are resolved in (pattern packages, module paths, commands): the file's, else the current one. */
@@ -95,8 +124,6 @@ export interface ProxyConfig {
 }
 
 const originPattern = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/i;
-
-const namespacePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** The zero-config default: one `default` namespace with KeyValue and PubSub on in-process memstore. */
 export function defaultProxyConfig(listen = defaultListen): ProxyConfig {
@@ -132,14 +159,12 @@ export function parseProxyConfig(input: unknown, file: string | undefined): Prox
   const baseDir = file === undefined ? process.cwd() : dirname(resolve(file));
   for (const [name, apis] of Object.entries(raw as Record<string, unknown>)) {
     const path = `namespaces.${name}`;
-    if (!namespacePattern.test(name)) {
+    if (!namespaceNamePattern.test(name)) {
       throw new ConfigError({
         file,
         field: path,
-        expected: "a namespace name of 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit",
-        problem:
-          `invalid namespace name ${JSON.stringify(name)}: ` +
-          "use 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit",
+        expected: `a namespace name of ${namespaceNameRule}`,
+        problem: `invalid namespace name ${JSON.stringify(name.slice(0, 80))}: use ${namespaceNameRule}`,
       });
     }
     if (typeof apis !== "object" || apis === null || Array.isArray(apis)) {
@@ -162,7 +187,16 @@ export function parseProxyConfig(input: unknown, file: string | undefined): Prox
     }
     namespaces.set(name, namespace);
   }
-  return { listen: top.listen, namespaces, cors: top.cors, file, baseDir };
+  return {
+    listen: top.listen,
+    namespaces,
+    cors: top.cors,
+    absentNamespace: top.absentNamespace,
+    overload: top.overload,
+    health: top.health,
+    file,
+    baseDir,
+  };
 }
 
 function parseBinding(input: unknown, file: string | undefined, path: string, baseDir: string): BindingConfig {

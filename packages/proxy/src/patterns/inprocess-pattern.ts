@@ -2,9 +2,10 @@
 import type { Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HealthReport, type Logger, type PatternDefinition } from "@prism/pattern-sdk";
 import { PatternHost } from "@prism/pattern-sdk/host";
-import { respondWithStatus, serveGrpcCall, type GrpcMethod } from "@prism/wire";
+import { type ByteBudget, type GrpcMethod, respondWithStatus, type ServeCallOptions, serveGrpcCall } from "@prism/wire";
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { HealthMonitor } from "./health-monitor.js";
+import { requestLimitOf } from "./request-limit.js";
 import type { InvokeOptions, PatternRuntime } from "./pattern-runtime.js";
 
 /** Options of an in-process pattern. */
@@ -25,6 +26,10 @@ export interface InProcessPatternOptions {
   healthIntervalMs: number;
   /** Logger tagged with namespace and API. */
   logger: Logger;
+  /** Request bytes buffered across every call of the proxy. */
+  buffered: ByteBudget;
+  /** Longest deadline honoured; longer ones are clamped. */
+  maxDeadlineMs: number;
 }
 
 /** Runs a pattern definition inside the proxy. */
@@ -32,11 +37,24 @@ export class InProcessPattern implements PatternRuntime {
   readonly description: string;
   private readonly host: PatternHost;
   private readonly monitor: HealthMonitor;
-  private readonly onStreamError = (error: Error) => this.options.logger.debug(`a call's stream failed: ${error.message}`);
+  private readonly callOptions: ServeCallOptions;
+  /** Largest request message the binding accepts. */
+  readonly requestLimit: number;
 
   constructor(private readonly options: InProcessPatternOptions) {
     this.description = `${options.definition.name} (inprocess)`;
     this.host = new PatternHost(options.definition, { logger: options.logger, drainTimeoutMs: options.drainTimeoutMs });
+    const host = this.host;
+    this.requestLimit = requestLimitOf(options.config);
+    this.callOptions = {
+      onStreamError: (error) => options.logger.debug(`a call's stream failed: ${error.message}`),
+      buffered: options.buffered,
+      maxDeadlineMs: options.maxDeadlineMs,
+      // Read per call: the pattern's own limit, known once it is initialized.
+      get maxRequestBytes() {
+        return host.requestLimit;
+      },
+    };
     this.monitor = new HealthMonitor({
       check: () => this.host.health(),
       intervalMs: options.healthIntervalMs,
@@ -79,7 +97,7 @@ export class InProcessPattern implements PatternRuntime {
       respondWithStatus(stream, { code: Code.Unimplemented, message: `${this.description} does not serve ${headers[":path"]}` });
       return;
     }
-    void serveGrpcCall(stream, headers, method, this.onStreamError);
+    void serveGrpcCall(stream, headers, method, this.callOptions);
   }
 
   /** Calls the pattern's handler directly. */

@@ -10,7 +10,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import type { ClientHttp2Session, IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { dataPlaneMethods, type MethodSchemas } from "../config/api-names.js";
-import { forwardGrpcCall } from "../server/forward-grpc-call.js";
+import { type ForwardOptions, forwardGrpcCall } from "../server/forward-grpc-call.js";
+import type { ClientCalls } from "./client-calls.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { LifecycleClient } from "./lifecycle-client.js";
 import { PatternOutput } from "./pattern-output.js";
@@ -54,7 +55,18 @@ export interface PatternProcessOptions {
   restartMaxDelayMs: number;
   /** Logger tagged with namespace and API. */
   logger: Logger;
+  /** Largest request message (the binding's `limits.maxRequestBytes`). */
+  requestLimit: number;
+  /** Longest deadline honoured; longer ones are clamped. */
+  maxDeadlineMs: number;
+  /** Calls in flight per client address, shared by every process pattern of the proxy. */
+  clientCalls: ClientCalls;
 }
+
+/** HTTP/2 connections the proxy keeps to one pattern process. */
+const poolSessions = 8;
+/** Calls per connection (below the pattern server's stream limit). */
+const poolStreamsPerSession = 4000;
 
 type ProcessState = "idle" | "starting" | "ready" | "restarting" | "stopping" | "stopped";
 
@@ -79,11 +91,23 @@ export class PatternProcess implements PatternRuntime {
   private lastExit = "";
   /** Restarts performed since the proxy started (for tests and health details). */
   restarts = 0;
-  private readonly onStreamError = (error: Error) => this.options.logger.debug(`a caller's stream failed: ${error.message}`);
+  /** Largest request message the binding accepts. */
+  readonly requestLimit: number;
+  private readonly forwarding: ForwardOptions;
+  /** Calls the pool takes before health says DEGRADED (saturated). */
+  private readonly saturatedAt: number;
 
   constructor(private readonly options: PatternProcessOptions) {
     this.description = `${options.patternName} (process, namespace "${options.namespace}")`;
     this.output = new PatternOutput(options.patternName, options.logger);
+    this.requestLimit = options.requestLimit;
+    this.forwarding = {
+      describe: () => this.description,
+      requestLimit: options.requestLimit,
+      maxDeadlineMs: options.maxDeadlineMs,
+      onStreamError: (error) => options.logger.debug(`a caller's stream failed: ${error.message}`),
+    };
+    this.saturatedAt = Math.floor(poolSessions * poolStreamsPerSession * 0.9);
     this.monitor = new HealthMonitor({
       check: () => this.checkHealth(),
       intervalMs: options.healthIntervalMs,
@@ -110,18 +134,36 @@ export class PatternProcess implements PatternRuntime {
       return { status: "UNHEALTHY", message: `pattern process is ${this.state}${this.lastExit ? ` (${this.lastExit})` : ""}` };
     }
     const last = this.monitor.last;
-    const proxied = { pid: this.pid ?? 0, restarts: this.restarts, callsInFlight: this.pool?.activeCalls ?? 0 };
+    const callsInFlight = this.pool?.activeCalls ?? 0;
+    const proxied = { pid: this.pid ?? 0, restarts: this.restarts, callsInFlight };
+    if (callsInFlight >= this.saturatedAt && last.status === "HEALTHY") {
+      const message = `saturated: ${callsInFlight} calls in flight of the ${poolSessions * poolStreamsPerSession} its connections take`;
+      return { status: "DEGRADED", message, details: { ...last.details, ...proxied } };
+    }
     return { ...last, details: { ...last.details, ...proxied } };
   }
 
-  /** Pipes the call to the pattern, or answers UNAVAILABLE while it is down. */
+  /** Pipes the call to the pattern, or answers UNAVAILABLE while it is down (RESOURCE_EXHAUSTED past a bound). */
   serveGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    const client = stream.session?.socket?.remoteAddress ?? "unknown";
+    const { clientCalls } = this.options;
+    if (!clientCalls.tryAcquire(client)) {
+      respondWithStatus(stream, {
+        code: Code.ResourceExhausted,
+        message: `this client has ${clientCalls.of(client)} calls in flight to process patterns, overload.maxCallsPerClient; retry shortly`,
+      });
+      return;
+    }
     const lease = this.lease();
     if (lease instanceof ConnectError) {
+      clientCalls.release(client);
       respondWithStatus(stream, { code: lease.code, message: lease.rawMessage });
       return;
     }
-    forwardGrpcCall(stream, headers, lease.session, this.description, lease.release, this.onStreamError);
+    forwardGrpcCall(stream, headers, lease.session, this.forwarding, () => {
+      lease.release();
+      clientCalls.release(client);
+    });
   }
 
   /** Calls a unary method of the pattern with a decoded request. */
@@ -249,8 +291,8 @@ export class PatternProcess implements PatternRuntime {
     this.pool?.close();
     const pool = new SessionPool({
       connect: () => connectToSocket(socketPath, logger),
-      maxSessions: 8,
-      streamsPerSession: 4000,
+      maxSessions: poolSessions,
+      streamsPerSession: poolStreamsPerSession,
       logger,
       describe: () => this.description,
     });

@@ -15,6 +15,8 @@ export interface InvokeOptions {
 export interface PatternRuntime {
   /** Human description for logs, for example `memstore (inprocess)`. */
   readonly description: string;
+  /** Largest request message the binding accepts (its `limits.maxRequestBytes`). */
+  readonly requestLimit: number;
   /** Starts the pattern; rejects with a message naming the pattern and why it failed. */
   start(): Promise<void>;
   /** Drains and stops the pattern (for a process: Drain, Stop, SIGTERM, SIGKILL). */

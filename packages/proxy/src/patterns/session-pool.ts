@@ -1,6 +1,7 @@
 // The proxy's HTTP/2 connections to one pattern process: a few sessions, each call on the least
 // loaded one, a new session opened before the busy ones reach the pattern's stream limit, and a
-// lost session replaced at once (with backoff while the pattern does not answer).
+// lost session replaced at once (with backoff while the pattern does not answer). A session the
+// pattern sends GOAWAY on takes no new calls and is closed once its calls have ended.
 import type { Logger } from "@prism/pattern-sdk";
 import type { ClientHttp2Session } from "node:http2";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -115,12 +116,19 @@ export class SessionPool {
     session.on("error", (error) => {
       reason = error.message;
     });
-    session.on("goaway", (code) => {
-      reason ||= `the pattern sent GOAWAY (HTTP/2 code ${code})`;
-    });
-    session.once("close", () => {
+    const retire = () => {
       const index = this.sessions.indexOf(pooled);
       if (index >= 0) this.sessions.splice(index, 1);
+    };
+    session.on("goaway", (code) => {
+      reason ||= `the pattern sent GOAWAY (HTTP/2 code ${code})`;
+      // No new calls on it; it closes (and frees its socket) once the calls on it have ended.
+      retire();
+      if (!session.closed) session.close();
+      if (!this.closed && this.sessions.length < this.options.maxSessions) void this.grow();
+    });
+    session.once("close", () => {
+      retire();
       if (this.closed) return;
       this.options.logger.warn(
         `connection to pattern ${this.options.describe()} closed${reason ? `: ${reason}` : ""}; ` +

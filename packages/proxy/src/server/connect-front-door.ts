@@ -1,7 +1,7 @@
 // The Connect / gRPC-Web front door (HTTP/1.1 and HTTP/2): connect-node decodes the call, and each
 // method is forwarded to the namespace's pattern as a decoded message. gRPC over HTTP/2 skips this.
 import type { DescService, Message } from "@bufbuild/protobuf";
-import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
@@ -11,9 +11,19 @@ import { namespaceHeader, type NamespaceRouter } from "./namespace-router.js";
 /** A request handler for both HTTP/1.1 and HTTP/2 compatibility objects. */
 export type FrontDoorHandler = (request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) => void;
 
+/** Bounds of the Connect front door. */
+export interface ConnectFrontDoorOptions {
+  /** Largest request message read (the largest `limits.maxRequestBytes` of any namespace). */
+  readMaxBytes: number;
+  /** Longest deadline (deadline headers are clamped to it before Connect sees them). */
+  maxDeadlineMs: number;
+}
+
 /** Builds the Connect handler serving every API through `router`. */
-export function createConnectFrontDoor(router: NamespaceRouter): FrontDoorHandler {
+export function createConnectFrontDoor(router: NamespaceRouter, options: ConnectFrontDoorOptions): FrontDoorHandler {
   return connectNodeAdapter({
+    readMaxBytes: options.readMaxBytes,
+    maxTimeoutMs: options.maxDeadlineMs,
     routes(connect: ConnectRouter) {
       for (const service of Object.values(apiServices)) {
         connect.service(service, forwardingImpl(service, router) as never);
@@ -32,8 +42,21 @@ function forwardingImpl(service: DescService, router: NamespaceRouter): Record<s
         runtimeFor(context).invokeUnary(path, request, { signal: context.signal, timeoutMs: context.timeoutMs() });
     } else if (method.methodKind === "server_streaming") {
       impl[method.localName] = (request: Message, context: HandlerContext) =>
-        runtimeFor(context).invokeServerStreaming(path, request, { signal: context.signal, timeoutMs: context.timeoutMs() });
+        endAtDeadline(
+          runtimeFor(context).invokeServerStreaming(path, request, { signal: context.signal, timeoutMs: context.timeoutMs() }),
+          context,
+        );
     }
   }
   return impl;
+}
+
+/**
+ * A stream that ends because its deadline passed ends with DEADLINE_EXCEEDED, as on native gRPC,
+ * not with success: the pattern's stream simply stops when the call's signal aborts.
+ */
+async function* endAtDeadline(messages: AsyncIterable<Message>, context: HandlerContext): AsyncIterable<Message> {
+  yield* messages;
+  const reason: unknown = context.signal.reason;
+  if (context.signal.aborted && reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) throw reason;
 }

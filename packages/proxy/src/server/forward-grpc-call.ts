@@ -1,43 +1,71 @@
 // Forwards one gRPC call to a pattern process over an HTTP/2 session without decoding it:
 // request body, response headers, body and trailers are piped through untouched. Every call ends
 // with a gRPC status: when the pattern's side ends without one (crash, reset, lost connection),
-// the caller gets UNAVAILABLE, which is retryable, never a bare stream reset.
+// the caller gets UNAVAILABLE, which is retryable, never a bare stream reset. The proxy holds the
+// call to its deadline (clamped) and to the namespace's largest request itself, whatever the
+// pattern does.
 import { Code } from "@connectrpc/connect";
-import { type ErrorSink, type GrpcStatus, ignoreError, respondWithStatus, statusTrailers } from "@prism/wire";
-import { constants, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import {
+  type ErrorSink,
+  formatGrpcTimeout,
+  type GrpcStatus,
+  ignoreError,
+  malformedTimeoutMessage,
+  parseGrpcTimeout,
+  respondWithStatus,
+  statusTrailers,
+} from "@prism/wire";
+import { type ClientHttp2Session, constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 
 /** Called once when the forwarded call has ended, either way. */
 export type ForwardDone = () => void;
 
-/** Pipes the call on `stream` to `session`; `describe` names the pattern in errors; the caller's stream errors go to `onStreamError`. */
+/** How calls to one pattern are forwarded; made once per pattern, not per call. */
+export interface ForwardOptions {
+  /** Names the pattern in status messages. */
+  readonly describe: () => string;
+  /** Largest request body forwarded; a larger one ends RESOURCE_EXHAUSTED. */
+  readonly requestLimit: number;
+  /** Longest deadline honoured; longer ones are clamped. */
+  readonly maxDeadlineMs: number;
+  /** The caller's stream errors the proxy handled (for a debug log). */
+  readonly onStreamError?: ErrorSink;
+}
+
+/** Pipes the call on `stream` to `session`; `done` runs once when it has ended, either way. */
 export function forwardGrpcCall(
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
   session: ClientHttp2Session,
-  describe: string,
-  done?: ForwardDone,
-  onStreamError: ErrorSink = ignoreError,
+  options: ForwardOptions,
+  done: ForwardDone,
 ): void {
+  stream.on("error", options.onStreamError ?? ignoreError);
+  const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"], options.maxDeadlineMs);
+  if (timeoutMs === "malformed") {
+    respondWithStatus(stream, { code: Code.InvalidArgument, message: malformedTimeoutMessage(headers["grpc-timeout"]) });
+    done();
+    return;
+  }
   const upstreamHeaders: OutgoingHttpHeaders = {
     ":method": "POST",
     ":path": headers[":path"],
     "content-type": headers["content-type"] ?? "application/grpc",
     te: "trailers",
   };
-  const timeout = headers["grpc-timeout"];
-  if (timeout !== undefined) upstreamHeaders["grpc-timeout"] = timeout;
+  if (timeoutMs !== undefined) upstreamHeaders["grpc-timeout"] = formatGrpcTimeout(timeoutMs);
   let upstream: ReturnType<ClientHttp2Session["request"]>;
   try {
     upstream = session.request(upstreamHeaders);
   } catch (error) {
-    respondWithStatus(stream, { code: Code.Unavailable, message: `${describe} is unreachable: ${(error as Error).message}` });
-    done?.();
+    respondWithStatus(stream, { code: Code.Unavailable, message: `${options.describe()} is unreachable: ${(error as Error).message}` });
+    done();
     return;
   }
-  stream.on("error", onStreamError);
   let trailers: OutgoingHttpHeaders | undefined;
   let trailersWanted = false;
   let answeredTrailersOnly = false;
+  let received = 0;
 
   /** Ends a response whose headers went out with `status`, unless the pattern's own status is known. */
   const endWith = (status: GrpcStatus) => {
@@ -51,6 +79,15 @@ export function forwardGrpcCall(
     if (trailersWanted) stream.sendTrailers(trailers);
     else stream.end();
   };
+  /** Ends the call here with `status` and cancels it on the pattern. */
+  const abandon = (status: GrpcStatus) => {
+    endWith(status);
+    if (!upstream.closed) upstream.close(constants.NGHTTP2_CANCEL);
+  };
+  const deadline =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => abandon({ code: Code.DeadlineExceeded, message: `deadline of ${timeoutMs} ms exceeded` }), timeoutMs);
 
   upstream.on("response", (responseHeaders, flags) => {
     if (stream.closed || stream.destroyed || stream.headersSent) return;
@@ -80,19 +117,30 @@ export function forwardGrpcCall(
       if (stream.headersSent && !stream.closed) stream.end();
       return;
     }
-    endWith({ code: Code.Unavailable, message: `${describe} ended the call without a status` });
+    endWith({ code: Code.Unavailable, message: `${options.describe()} ended the call without a status` });
   });
   upstream.on("error", (error) => {
-    endWith({ code: Code.Unavailable, message: `${describe} failed the call: ${error.message}` });
+    endWith({ code: Code.Unavailable, message: `${options.describe()} failed the call: ${error.message}` });
   });
   upstream.on("close", () => {
+    clearTimeout(deadline);
     endWith({
       code: Code.Unavailable,
-      message: `${describe} closed the call without a status (HTTP/2 code ${upstream.rstCode})`,
+      message: `${options.describe()} closed the call without a status (HTTP/2 code ${upstream.rstCode})`,
     });
-    done?.();
+    done();
   });
   stream.on("data", (chunk: Buffer) => {
+    received += chunk.byteLength;
+    if (received > options.requestLimit) {
+      abandon({
+        code: Code.ResourceExhausted,
+        message: `request message over ${options.requestLimit} bytes, the largest this namespace accepts`,
+      });
+      // The answer is out; RST_STREAM(NO_ERROR) tells the client to stop sending the rest (RFC 9113 §8.1).
+      stream.close(constants.NGHTTP2_NO_ERROR);
+      return;
+    }
     if (!upstream.write(chunk)) {
       stream.pause();
       upstream.once("drain", () => stream.resume());
@@ -100,6 +148,7 @@ export function forwardGrpcCall(
   });
   stream.on("end", () => upstream.end());
   stream.on("close", () => {
+    clearTimeout(deadline);
     if (!upstream.closed) upstream.close(constants.NGHTTP2_CANCEL);
   });
 }

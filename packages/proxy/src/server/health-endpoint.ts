@@ -1,8 +1,10 @@
-// GET /healthz: every namespace's pattern health as JSON (200 when all are HEALTHY or DEGRADED,
-// 503 when any is UNHEALTHY), for load balancers and operators.
+// GET /healthz: by default a bare answer for load balancers (the proxy is up and routing: 200
+// {"status":"SERVING"}); with `health.details: true`, every namespace's pattern health as JSON for
+// operators (still 200: one unhealthy namespace does not take the whole proxy out of rotation).
 import type { HealthReport } from "@prism/pattern-sdk";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { HealthConfig } from "../config/proxy-config.js";
 import type { FrontDoorHandler } from "./connect-front-door.js";
 import type { NamespaceRouter } from "./namespace-router.js";
 
@@ -36,21 +38,26 @@ export async function collectHealth(router: NamespaceRouter): Promise<HealthDocu
   return document;
 }
 
-/** Wraps the front door so GET /healthz answers with the health document. */
-export function withHealthEndpoint(router: NamespaceRouter, next: FrontDoorHandler): FrontDoorHandler {
+/** The bare answer: the proxy is up and routing calls. */
+const servingBody = JSON.stringify({ status: "SERVING" });
+
+/** Wraps the front door so GET /healthz answers (bare, or the health document when `health.details`). */
+export function withHealthEndpoint(router: NamespaceRouter, config: HealthConfig, next: FrontDoorHandler): FrontDoorHandler {
   return (request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) => {
     if (request.method !== "GET" || (request.url !== healthPath && !request.url?.startsWith(`${healthPath}?`))) {
       next(request, response);
       return;
     }
+    const headers = { "content-type": "application/json", "cache-control": "no-store" };
+    if (!config.details) {
+      (response as ServerResponse).writeHead(200, headers);
+      response.end(servingBody);
+      return;
+    }
     collectHealth(router).then(
       (document) => {
-        const body = JSON.stringify(document);
-        (response as ServerResponse).writeHead(document.status === "UNHEALTHY" ? 503 : 200, {
-          "content-type": "application/json",
-          "cache-control": "no-store",
-        });
-        response.end(body);
+        (response as ServerResponse).writeHead(200, headers);
+        response.end(JSON.stringify(document));
       },
       (error: Error) => {
         (response as ServerResponse).writeHead(500, { "content-type": "text/plain" });

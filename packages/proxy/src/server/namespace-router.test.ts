@@ -16,6 +16,7 @@ function runtime(description: string): PatternRuntime {
   };
   return {
     description,
+    requestLimit: 4 * 1024 * 1024,
     start: unused,
     stop: unused,
     health: unused,
@@ -35,10 +36,40 @@ function makeRouter() {
 }
 
 describe("NamespaceRouter.route", () => {
-  it("routes to the default namespace when the header is absent or empty", () => {
+  it("routes to the default namespace when the header is absent", () => {
     const { router, defaultRuntime } = makeRouter();
     expect(router.route(undefined, getPath)).toEqual({ ok: true, runtime: defaultRuntime });
-    expect(router.route("", getPath)).toEqual({ ok: true, runtime: defaultRuntime });
+  });
+
+  it("never routes a header that is not a namespace name: INVALID_ARGUMENT, without echoing it", () => {
+    const { router } = makeRouter();
+    const long = "a".repeat(60_000);
+    for (const [header, what] of [
+      ["", "of 0 characters"],
+      ["orders\u0001", "of 7 characters"],
+      [long, "of 60000 characters"],
+      ["Orders ", "of 7 characters"],
+      [["orders", "default"], "with 2 values"],
+    ] as const) {
+      const result = router.route(header as string | string[], getPath);
+      expect(result.ok, String(header).slice(0, 20)).toBe(false);
+      if (result.ok) continue;
+      expect(result.code).toBe(Code.InvalidArgument);
+      expect(result.message).toBe(
+        `invalid prism-namespace header (one ${what}): a namespace name is 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit`,
+      );
+    }
+  });
+
+  it("requires the header when configured without a namespace for absent headers", () => {
+    const router = new NamespaceRouter("");
+    router.add("default", "keyvalue", runtime("default"));
+    const result = router.route(undefined, getPath);
+    expect(result).toMatchObject({
+      ok: false,
+      code: Code.InvalidArgument,
+      message: "this proxy requires a prism-namespace header naming the namespace",
+    });
   });
 
   it("routes a named namespace to its runtime, for every method of the API", () => {
@@ -72,11 +103,11 @@ describe("NamespaceRouter.route", () => {
     }
   });
 
-  it("does not match namespaces case-insensitively", () => {
+  it("does not match namespaces case-insensitively (an uppercase name is not a namespace name)", () => {
     const { router } = makeRouter();
     const result = router.route("Orders", getPath);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.code).toBe(Code.NotFound);
+    if (!result.ok) expect(result.code).toBe(Code.InvalidArgument);
   });
 
   it("answers a method of a service the proxy does not know with UNIMPLEMENTED naming the path", () => {
@@ -110,9 +141,11 @@ describe("NamespaceRouter.route", () => {
       expect(result.ok, path).toBe(false);
       if (!result.ok) {
         expect(result.code, path).toBe(Code.Unimplemented);
-        expect(result.message, path).toContain(`unknown method ${path}`);
+        expect(result.message, path).toBe(`unknown method ${JSON.stringify(path)}`);
       }
     }
+    const long = router.route("orders", `/${"x".repeat(60_000)}/Get`);
+    expect(!long.ok && long.message.length).toBeLessThan(250);
   });
 
   it("lists every registered runtime", () => {

@@ -3,6 +3,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ApiName } from "../config/api-names.js";
 import { apiByServiceName } from "../config/api-names.js";
+import { namespaceNamePattern, namespaceNameRule } from "../config/namespace-name.js";
 import type { PatternRuntime } from "../patterns/pattern-runtime.js";
 
 /** Header naming the namespace of a request; absent means `default`. */
@@ -16,10 +17,32 @@ export type RouteResult =
   | { ok: true; runtime: PatternRuntime }
   | { ok: false; code: Code; message: string; metadata?: Record<string, string> };
 
+/** The answer to a call without the header when the proxy requires it. */
+const missingNamespace: RouteResult = {
+  ok: false,
+  code: Code.InvalidArgument,
+  message: `this proxy requires a ${namespaceHeader} header naming the namespace`,
+};
+
+/** The answer to a header that is not a namespace name (several values, bad characters, too long). */
+function invalidNamespace(value: string | string[]): RouteResult {
+  const what = typeof value === "string" ? `of ${value.length} characters` : `with ${value.length} values`;
+  return {
+    ok: false,
+    code: Code.InvalidArgument,
+    message: `invalid ${namespaceHeader} header (one ${what}): a namespace name is ${namespaceNameRule}`,
+  };
+}
+
 /** Namespace → API → runtime. */
 export class NamespaceRouter {
   private readonly namespaces = new Map<string, Map<ApiName, { ok: true; runtime: PatternRuntime }>>();
   private readonly serviceByPath = new Map<string, ApiName>();
+
+  constructor(
+    /** The namespace of a call without the header; "" = the header is required. */
+    private readonly absentNamespace = "default",
+  ) {}
 
   /** Registers the runtime serving `api` of `namespace`. */
   add(namespace: string, api: ApiName, runtime: PatternRuntime): void {
@@ -35,9 +58,21 @@ export class NamespaceRouter {
     }
   }
 
-  /** Finds the runtime for a request. */
-  route(namespace: string | undefined, path: string): RouteResult {
-    const name = namespace === undefined || namespace === "" ? "default" : namespace;
+  /**
+   * Finds the runtime for a request. An absent header means `absentNamespace` (`default` unless
+   * configured; "" = the header is required); a header that is not a valid namespace name never
+   * routes anywhere: INVALID_ARGUMENT, without echoing it.
+   */
+  route(namespace: string | string[] | undefined, path: string): RouteResult {
+    let name: string;
+    if (namespace === undefined) {
+      if (this.absentNamespace === "") return missingNamespace;
+      name = this.absentNamespace;
+    } else if (typeof namespace === "string" && namespaceNamePattern.test(namespace)) {
+      name = namespace;
+    } else {
+      return invalidNamespace(namespace);
+    }
     const apis = this.namespaces.get(name);
     if (!apis) {
       return {
@@ -53,14 +88,16 @@ export class NamespaceRouter {
       return {
         ok: false,
         code: Code.Unimplemented,
-        message: api ? `namespace ${JSON.stringify(name)} has no ${api} pattern configured` : `unknown method ${path}`,
+        message: api
+          ? `namespace ${JSON.stringify(name)} has no ${api} pattern configured`
+          : `unknown method ${JSON.stringify(path.slice(0, 200))}`,
       };
     }
     return route;
   }
 
   /** Like route, but throws the ConnectError (for the Connect front door). */
-  routeOrThrow(namespace: string | undefined, path: string): PatternRuntime {
+  routeOrThrow(namespace: string | string[] | undefined, path: string): PatternRuntime {
     const result = this.route(namespace, path);
     if (result.ok) return result.runtime;
     throw new ConnectError(result.message, result.code, result.metadata);

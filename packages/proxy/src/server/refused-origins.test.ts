@@ -27,7 +27,7 @@ describe("RefusedOrigins", () => {
     expect(lines[0]).toContain("refused a cross-origin call from https://a.example to /x: the origin is not in cors.allowOrigins");
     now = 60_000;
     refused.note("https://a.example", "/y");
-    expect(lines[2]).toContain("from https://a.example to /y (2 more since the last such line)");
+    expect(lines[2]).toMatch(/^refused a cross-origin call from https:\/\/a.example to \/y: .* \(2 more since the last such line\)$/);
   });
 
   it("counts origins beyond the tracked bound together", () => {

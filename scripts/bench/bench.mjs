@@ -12,6 +12,7 @@ import { kvRedisScenario } from "./kv-redis-scenario.mjs";
 import { measure } from "./measure.mjs";
 import { pubsubScenario } from "./pubsub-scenario.mjs";
 import { formatTable } from "./report.mjs";
+import { runSoak } from "./soak.mjs";
 
 const scenarios = [kvMemstoreScenario, kvRedisScenario, pubsubScenario];
 
@@ -21,12 +22,16 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "64" },
     warmup: { type: "string", default: "1" },
     only: { type: "string" },
+    soak: { type: "boolean", default: false },
+    minutes: { type: "string", default: "10" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (values.help) {
   const all = scenarios.flatMap((s) => [s.name, ...s.targets.map((t) => `  ${t}`)]);
-  console.log(`usage: node scripts/bench/bench.mjs [--seconds N] [--concurrency N] [--warmup N] [--only NAME]\n\n${all.join("\n")}`);
+  console.log(
+    `usage: node scripts/bench/bench.mjs [--seconds N] [--concurrency N] [--warmup N] [--only NAME] | --soak [--minutes N]\n\n${all.join("\n")}`,
+  );
   process.exit(0);
 }
 const positive = (name, min) => {
@@ -37,6 +42,17 @@ const positive = (name, min) => {
   }
   return n;
 };
+if (values.soak) {
+  const minutes = positive("minutes", 0.1);
+  const interrupted = new AbortController();
+  process.once("SIGINT", () => interrupted.abort());
+  console.log(
+    `Prism soak: ${cpus().length} cores, Node ${process.version}, ${minutes} min of mixed KeyValue and PubSub, in-process and process`,
+  );
+  const { text, flat } = await runSoak({ minutes, signal: interrupted.signal });
+  console.log(`\n${text}`);
+  process.exit(flat ? 0 : 1);
+}
 const options = {
   seconds: positive("seconds", 0.1),
   concurrency: Math.floor(positive("concurrency", 1)),

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { importBuilt } from "./built-packages.mjs";
 
 /** Pids of every descendant of `pid` (from one `ps` snapshot). */
-function descendantsOf(pid) {
+export function descendantsOf(pid) {
   let table;
   try {
     table = execFileSync("ps", ["-A", "-o", "pid=,ppid="], { encoding: "utf8" });
@@ -37,6 +37,8 @@ export async function startBenchProxy(config) {
   return {
     url: proxy.url,
     logs: proxy.logs,
+    /** The proxy's pid. */
+    pid: proxy.child.pid,
     /** SIGTERM (SIGKILL after a grace) the proxy, then SIGKILL any of its children still alive. */
     stop() {
       stopped ??= (async () => {

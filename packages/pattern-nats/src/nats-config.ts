@@ -21,7 +21,7 @@ export const natsConfigSchema = {
     patternHint: 'of "."-separated levels of letters, digits, "_", ":" or "-", without wildcards, or ""',
   }),
   stream: field.string(
-    "JetStream stream holding the namespace's messages, created or updated at start " +
+    "JetStream stream holding the namespace's messages, created or updated at start (or once NATS is first reached) " +
       'with subjects "<prefix>.>"; "" = "PRISM_<NAMESPACE>" (uppercased, "-" as "_")',
     { default: "", pattern: /^[A-Za-z0-9_-]{0,200}$/, patternHint: 'of letters, digits, "_" or "-", or ""' },
   ),
@@ -63,8 +63,8 @@ export const natsConfigSchema = {
     min: 1,
   }),
   user: field.string('user name for user/password authentication; "" = none', { default: "" }),
-  pass: field.string('password for user/password authentication; "" = none', { default: "" }),
-  token: field.string('token for token authentication; "" = none', { default: "" }),
+  pass: field.string('password for user/password authentication; "" = none', { default: "", secret: true }),
+  token: field.string('token for token authentication; "" = none', { default: "", secret: true }),
   slowRttMs: field.integer("a round trip to the server slower than this many milliseconds reports DEGRADED", {
     default: 100,
     min: 1,

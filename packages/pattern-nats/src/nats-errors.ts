@@ -24,6 +24,36 @@ export function reconnecting(operation: string, server: string, downMs: number):
   );
 }
 
+/** The error for `operation` attempted while `server` has not been reachable since start (the link keeps trying). */
+export function notYetConnected(operation: string, server: string, downMs: number, lastError: string | undefined): ConnectError {
+  const cause = lastError === undefined ? "" : `: ${lastError}`;
+  return new ConnectError(
+    `${operation} failed: NATS at ${server} has not been reachable since start ${downMs} ms ago${cause}; reconnecting in the background`,
+    Code.Unavailable,
+  );
+}
+
+/** The error of a start whose connection `server` refused (credentials, for example): retrying would not help. */
+export function connectionRefused(server: string, cause: unknown): ConnectError {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new ConnectError(
+    `connecting failed: NATS at ${server} refused the connection: ${why} (check url, user, pass and token)`,
+    Code.Unavailable,
+    undefined,
+    undefined,
+    cause,
+  );
+}
+
+/** The error for `operation` attempted while the JetStream stream `stream` is not set up yet (it is being retried). */
+export function streamNotReady(operation: string, stream: string, server: string, lastError: string | undefined): ConnectError {
+  const cause = lastError === undefined ? "" : `: ${lastError}`;
+  return new ConnectError(
+    `${operation} failed: JetStream stream ${stream} on NATS at ${server} is not set up yet${cause}; retrying`,
+    Code.Unavailable,
+  );
+}
+
 /** The error for `operation` attempted after the connection to `server` closed for good. */
 export function connectionClosed(operation: string, server: string): ConnectError {
   return new ConnectError(`${operation} failed: the connection to NATS at ${server} is closed`, Code.Unavailable);

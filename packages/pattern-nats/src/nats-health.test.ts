@@ -30,6 +30,14 @@ describe("assessNatsHealth", () => {
     expect(down.message).toBe("disconnected from NATS at 127.0.0.1:4333 for 3001 ms, reconnecting");
   });
 
+  it("is UNHEALTHY at once while not reachable since start, naming the server and that it is reconnecting", () => {
+    const connecting = assessNatsHealth({ ...base, state: "connecting", downMs: 10, lastError: "connection refused" });
+    expect(connecting).toMatchObject({ status: "UNHEALTHY", details: { state: "connecting", rttMs: -1 } });
+    expect(connecting.message).toBe(
+      "NATS at 127.0.0.1:4333 has not been reachable since start 10 ms ago (connection refused); reconnecting in the background",
+    );
+  });
+
   it("is UNHEALTHY when closed or not started", () => {
     expect(assessNatsHealth({ ...base, state: "closed" }).status).toBe("UNHEALTHY");
     expect(assessNatsHealth({ ...base, state: "not started" }).message).toBe("NATS connection to 127.0.0.1:4333 is not started");

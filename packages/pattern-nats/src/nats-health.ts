@@ -1,10 +1,11 @@
 // How the NATS connection's facts become a health state: HEALTHY when connected and the round
 // trip is fast; DEGRADED while reconnecting (up to unhealthyAfterMs), when slow, or when a ping
-// went unanswered; UNHEALTHY when down for longer, closed, or never started.
+// went unanswered; UNHEALTHY when down for longer, closed, never started, or not reachable since
+// start (it never served, so there is no grace period).
 import type { HealthState } from "@prism/pattern-sdk";
 
-/** Where the connection stands. */
-export type LinkState = "not started" | "connected" | "reconnecting" | "closed";
+/** Where the connection stands; "connecting" = not reachable since start, still trying in the background. */
+export type LinkState = "not started" | "connecting" | "connected" | "reconnecting" | "closed";
 
 /** The facts a health verdict is made from. */
 export interface NatsHealthInput {
@@ -12,8 +13,10 @@ export interface NatsHealthInput {
   server: string;
   /** Connection state. */
   state: LinkState;
-  /** Milliseconds since the connection was lost (while reconnecting). */
+  /** Milliseconds since the connection was lost (while reconnecting), or since start (while connecting). */
   downMs?: number;
+  /** Why the last connection attempt failed (while connecting). */
+  lastError?: string;
   /** Measured round trip in milliseconds (when connected and it answered). */
   rttMs?: number;
   /** Why the round trip failed (when connected and it did not answer). */
@@ -41,6 +44,14 @@ export function assessNatsHealth(input: NatsHealthInput): LinkHealth {
   const details = { server, state, rttMs };
   if (state === "not started" || state === "closed") {
     return { status: "UNHEALTHY", message: `NATS connection to ${server} is ${state}`, details };
+  }
+  if (state === "connecting") {
+    const cause = input.lastError === undefined ? "" : ` (${input.lastError})`;
+    return {
+      status: "UNHEALTHY",
+      message: `NATS at ${server} has not been reachable since start ${input.downMs ?? 0} ms ago${cause}; reconnecting in the background`,
+      details,
+    };
   }
   if (state === "reconnecting") {
     const downMs = input.downMs ?? 0;

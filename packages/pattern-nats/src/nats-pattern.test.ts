@@ -1,5 +1,5 @@
 // Unit tests of the nats pattern definition: config defaults and validation, and a start that
-// fails with a message naming the URL when no NATS is there.
+// succeeds when no NATS is there, reporting UNHEALTHY with the URL until it connects.
 import { Code, ConfigError, ConnectError } from "@prism/pattern-sdk";
 import { createLogger, parseConfig } from "@prism/pattern-sdk/host";
 import { findFreePort } from "@prism/testkit";
@@ -39,7 +39,26 @@ describe("natsPattern", () => {
     expect(parseConfig(natsPattern.config, { url: "nats://a:4222, nats://b:4222" }).url).toBe("nats://a:4222, nats://b:4222");
   });
 
-  it("fails start with UNAVAILABLE naming the URL when NATS is not there", async () => {
+  it("never echoes a secret: a wrongly typed pass or token, or the password in a bad url", () => {
+    expect(() => parseConfig(natsPattern.config, { pass: 12345 })).toThrow(
+      "pass: expected a string, got a number (not shown: the field is secret)",
+    );
+    expect(() => parseConfig(natsPattern.config, { token: ["t0k3n"] })).toThrow(
+      "token: expected a string, got a list (not shown: the field is secret)",
+    );
+    const badUrl = (() => {
+      try {
+        parseConfig(natsPattern.config, { url: "http://user:hunter2@x:1/path" });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "";
+    })();
+    expect(badUrl).toContain('"http://***@x:1/path"');
+    expect(badUrl).not.toContain("hunter2");
+  });
+
+  it("starts when no NATS is there: UNHEALTHY naming the URL, calls UNAVAILABLE, until stopped", async () => {
     const port = await findFreePort();
     const url = `nats://127.0.0.1:${port}`;
     const logger = createLogger({ write: () => {} });
@@ -47,17 +66,18 @@ describe("natsPattern", () => {
       namespace: "test",
       logger,
     });
-    const failure = await Promise.resolve()
-      .then(() => instance.start?.())
-      .then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+    await instance.start?.();
+    const health = await instance.health?.();
+    expect(health?.status).toBe("UNHEALTHY");
+    expect(health?.message).toContain(url);
+    const failure = await instance.pubsub!.publish("t", new Uint8Array(), {}).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(ConnectError);
     expect((failure as ConnectError).code).toBe(Code.Unavailable);
     expect((failure as ConnectError).message).toContain(url);
-    expect((await instance.health?.())?.status).toBe("UNHEALTHY");
-    await expect(instance.pubsub!.publish("t", new Uint8Array(), {})).rejects.toThrow(/not connected to NATS/);
     await instance.stop?.();
+    await expect(instance.pubsub!.publish("t", new Uint8Array(), {})).rejects.toThrow(/not connected to NATS/);
   });
 });

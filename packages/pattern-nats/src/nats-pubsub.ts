@@ -2,26 +2,34 @@
 // publish is fire-and-forget, groups are queue groups, slow subscribers drop, and local subscribers
 // share one NATS subscription per (filter, group) (see core-fanout.ts). JetStream
 // (at-least-once): publish resolves once the stream stored the message, groups are durable pull
-// consumers, ungrouped subscribers get ephemeral ones, and messages are acked by id.
+// consumers, ungrouped subscribers get ephemeral ones, and messages are acked by id. A NATS that is
+// not reachable at start does not fail start: the backend connects (and sets up the JetStream
+// stream) in the background, failing calls with UNAVAILABLE meanwhile.
 import { randomUUID } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
 import { type JetStreamClient, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
-import type {
-  DeliveryGuarantee,
-  HealthReport,
-  LocalSubscription,
-  Logger,
-  PubSubBackend,
-  PubSubSubscription,
-  SubscribeRequestOptions,
+import type { NatsConnection } from "@nats-io/transport-node";
+import {
+  ConnectError,
+  type DeliveryGuarantee,
+  type HealthReport,
+  type LocalSubscription,
+  type Logger,
+  type PubSubBackend,
+  type PubSubSubscription,
+  type SubscribeRequestOptions,
 } from "@prism/pattern-sdk";
 import { CoreFanout } from "./core-fanout.js";
 import { ensureStream } from "./jetstream-stream.js";
 import { JetStreamSubscription } from "./jetstream-subscription.js";
 import { encodeHeaders } from "./message-headers.js";
 import type { NatsConfig } from "./nats-config.js";
-import { notConnected, publishFailed, unavailable } from "./nats-errors.js";
+import { notConnected, publishFailed, streamNotReady, unavailable } from "./nats-errors.js";
 import { NatsLink } from "./nats-link.js";
 import { resolveStreamName, resolveSubjectPrefix, topicSubject } from "./nats-naming.js";
+
+/** Longest pause between attempts to set up the JetStream stream after a late connection. */
+const MAX_SETUP_RETRY_MS = 5000;
 
 /** PubSub over one NATS connection, core or JetStream by config. */
 export class NatsPubSub implements PubSubBackend {
@@ -39,6 +47,12 @@ export class NatsPubSub implements PubSubBackend {
   private readonly open = new Set<JetStreamSubscription>();
   /** Closed JetStream subscriptions still handing back their unacked messages. */
   private readonly settling = new Set<JetStreamSubscription>();
+  /** Aborted by stop(), ending a background setup. */
+  private readonly stopping = new AbortController();
+  /** The setup after a connection made in the background (NATS was not reachable at start). */
+  private settingUp: Promise<void> | undefined;
+  /** Why the last attempt to set up the JetStream stream failed, while it is retried in the background. */
+  private setupError: string | undefined;
 
   constructor(
     private readonly config: NatsConfig,
@@ -52,26 +66,21 @@ export class NatsPubSub implements PubSubBackend {
     this.core = new CoreFanout({ prefix: this.prefix, subscriberBufferSize: config.subscriberBufferSize, logger });
   }
 
-  /** Connects; with JetStream also creates or updates the stream. Fails naming the URL when NATS is not there. */
+  /**
+   * Connects; with JetStream also creates or updates the stream, failing start when that fails. When
+   * NATS is not reachable, start succeeds and both happen in the background once it is (the setup
+   * retried until it succeeds). A server that refuses the connection fails start, naming the URL.
+   */
   async start(): Promise<void> {
-    const nc = await this.link.open();
-    if (!this.config.jetstream) {
-      this.logger.info("NATS PubSub ready (core NATS, at-most-once)", { server: nc.getServer(), subjectPrefix: this.prefix });
-      return;
-    }
+    const nc = await this.link.open((late) => {
+      this.settingUp = this.setUpInBackground(late);
+    });
+    if (!nc) return;
     try {
-      const jsm = await jetstreamManager(nc, { timeout: this.config.requestTimeoutMs });
-      const { info, action } = await ensureStream(jsm, { name: this.stream, prefix: this.prefix, maxAgeMs: this.config.maxAgeMs });
-      this.jetstreamApi = { js: jsm.jetstream(), jsm };
-      this.logger.info(`NATS PubSub ready (JetStream, at-least-once), stream ${action}`, {
-        server: nc.getServer(),
-        subjectPrefix: this.prefix,
-        stream: this.stream,
-        messages: info.state.messages,
-      });
+      await this.setUp(nc);
     } catch (error) {
       await this.link.close();
-      throw unavailable(`setting up JetStream stream ${this.stream} (is nats-server running with -js?)`, this.link.address, error);
+      throw error;
     }
   }
 
@@ -81,6 +90,7 @@ export class NatsPubSub implements PubSubBackend {
    * their unacked messages once the server has dropped those pulls (a round trip each).
    */
   async stop(): Promise<void> {
+    this.stopping.abort();
     this.core.closeAll();
     const subscriptions = [...this.open, ...this.settling];
     if (subscriptions.length > 0) {
@@ -99,6 +109,7 @@ export class NatsPubSub implements PubSubBackend {
     await Promise.all(subscriptions.map((subscription) => subscription.stop()));
     this.jetstreamApi = undefined;
     await this.link.close();
+    await this.settingUp;
   }
 
   async publish(topic: string, payload: Uint8Array, metadata: Record<string, string>): Promise<string> {
@@ -110,7 +121,11 @@ export class NatsPubSub implements PubSubBackend {
     const headers = encodeHeaders(messageId, Date.now(), metadata);
     try {
       if (this.config.jetstream) {
-        await this.jetStream().js.publish(subject, payload, { headers, msgID: messageId, timeout: this.config.requestTimeoutMs });
+        await this.jetStream(`publish to ${JSON.stringify(topic)}`).js.publish(subject, payload, {
+          headers,
+          msgID: messageId,
+          timeout: this.config.requestTimeoutMs,
+        });
       } else {
         this.link.nc.publish(subject, payload, { headers });
       }
@@ -147,7 +162,8 @@ export class NatsPubSub implements PubSubBackend {
 
   /**
    * Connection health plus server, state, round trip, open subscriptions, dropped messages, core NATS
-   * subscriptions serving them (one per distinct filter and group; 0 with JetStream) and mode.
+   * subscriptions serving them (one per distinct filter and group; 0 with JetStream) and mode;
+   * UNHEALTHY while connected but the JetStream stream is not set up yet.
    */
   async health(): Promise<HealthReport> {
     const link = await this.link.health();
@@ -159,13 +175,63 @@ export class NatsPubSub implements PubSubBackend {
       natsSubscriptions: core.natsSubscriptions,
       jetstream: this.config.jetstream,
     };
+    if (link.details.state === "connected" && this.config.jetstream && !this.jetstreamApi) {
+      const cause = this.setupError === undefined ? "" : `: ${this.setupError}`;
+      const message = `connected to NATS at ${link.details.server}, but JetStream stream ${this.stream} is not set up yet${cause}; retrying`;
+      return { status: "UNHEALTHY", message, details };
+    }
     return link.message === undefined ? { status: link.status, details } : { status: link.status, message: link.message, details };
   }
 
-  /** The JetStream client and manager; UNAVAILABLE before start() and after stop(). */
-  private jetStream(): { js: JetStreamClient; jsm: JetStreamManager } {
-    if (!this.jetstreamApi) throw notConnected(this.link.address);
-    return this.jetstreamApi;
+  /** Core NATS needs nothing; JetStream creates or updates the stream. Throws UNAVAILABLE when that fails. */
+  private async setUp(nc: NatsConnection): Promise<void> {
+    if (!this.config.jetstream) {
+      this.logger.info("NATS PubSub ready (core NATS, at-most-once)", { server: nc.getServer(), subjectPrefix: this.prefix });
+      return;
+    }
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: this.config.requestTimeoutMs });
+      const { info, action } = await ensureStream(jsm, { name: this.stream, prefix: this.prefix, maxAgeMs: this.config.maxAgeMs });
+      if (this.stopping.signal.aborted) return;
+      this.jetstreamApi = { js: jsm.jetstream(), jsm };
+      this.setupError = undefined;
+      this.logger.info(`NATS PubSub ready (JetStream, at-least-once), stream ${action}`, {
+        server: nc.getServer(),
+        subjectPrefix: this.prefix,
+        stream: this.stream,
+        messages: info.state.messages,
+      });
+    } catch (error) {
+      throw unavailable(`setting up JetStream stream ${this.stream} (is nats-server running with -js?)`, this.link.address, error);
+    }
+  }
+
+  /** setUp after a late connection, retried with a doubling pause (from reconnectWaitMs) until it succeeds or stop() is called. */
+  private async setUpInBackground(nc: NatsConnection): Promise<void> {
+    for (let attempt = 0; !this.stopping.signal.aborted; attempt++) {
+      try {
+        await this.setUp(nc);
+        return;
+      } catch (error) {
+        const message = error instanceof ConnectError ? error.rawMessage : String(error);
+        if (message !== this.setupError)
+          this.logger.warn("NATS PubSub setup failed; retrying", { server: this.link.address, error: message });
+        this.setupError = message;
+      }
+      try {
+        await delay(Math.min(this.config.reconnectWaitMs * 2 ** attempt, MAX_SETUP_RETRY_MS), undefined, { signal: this.stopping.signal });
+      } catch {
+        return; // stop() was called
+      }
+    }
+  }
+
+  /** The JetStream client and manager; UNAVAILABLE before start(), while the stream is not set up yet, and after stop(). */
+  private jetStream(operation: string): { js: JetStreamClient; jsm: JetStreamManager } {
+    if (this.jetstreamApi) return this.jetstreamApi;
+    if (this.link.connected && !this.stopping.signal.aborted)
+      throw streamNotReady(operation, this.stream, this.link.address, this.setupError);
+    throw notConnected(this.link.address);
   }
 
   /**
@@ -183,7 +249,7 @@ export class NatsPubSub implements PubSubBackend {
   private subscribeJetStream(options: SubscribeRequestOptions): Promise<JetStreamSubscription> {
     return JetStreamSubscription.open(
       {
-        ...this.jetStream(),
+        ...this.jetStream(`subscribe to ${JSON.stringify(options.topic)}`),
         prefix: this.prefix,
         logger: this.logger,
         pullExpiresMs: this.config.pullExpiresMs,

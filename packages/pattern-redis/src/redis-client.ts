@@ -4,6 +4,7 @@
 import { isIP } from "node:net";
 import { Redis, type RedisOptions } from "ioredis";
 import type { RedisConfig } from "./redis-config.js";
+import { parseRedisUrl } from "./redis-url.js";
 
 /** The connection settings the client needs, a subset of RedisConfig. */
 export type RedisClientConfig = Pick<
@@ -37,20 +38,19 @@ export function reconnectDelay(attempt: number, initialMs: number, maxMs: number
 
 /**
  * Translates config into ioredis options. Non-empty `username`/`password` and a nonzero `db`
- * override what the URL says; `tls` or a rediss:// URL turns TLS on.
+ * override what the URL says; `tls` or a rediss:// URL turns TLS on. Throws a ConfigError for
+ * field "url" (password redacted) when the URL is not a usable redis:// or rediss:// URL.
  */
 export function redisClientOptions(config: RedisClientConfig, connectionName?: string): RedisClientOptions {
-  const url = new URL(config.url);
-  const secure = url.protocol === "rediss:" || config.tls;
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1") || "127.0.0.1";
-  const port = url.port === "" ? 6379 : Number(url.port);
-  const urlDb = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
-  const username = config.username || decodeURIComponent(url.username);
-  const password = config.password || decodeURIComponent(url.password);
+  const url = parseRedisUrl(config.url);
+  const secure = url.secure || config.tls;
+  const { host, port } = url;
+  const username = config.username || url.username;
+  const password = config.password || url.password;
   const options: RedisOptions = {
     host,
     port,
-    db: config.db || urlDb,
+    db: config.db || url.db,
     lazyConnect: true,
     enableOfflineQueue: false,
     connectTimeout: config.connectTimeoutMs,

@@ -4,10 +4,10 @@ import { type ConfigOf, field } from "@prism/pattern-sdk";
 
 /** Config fields of the redis pattern, each with its documented default. */
 export const redisConfigSchema = {
+  // Checked by parseRedisUrl when the pattern is created, not by a schema pattern: a schema
+  // mismatch would echo the value, password included.
   url: field.string("Redis server URL, redis://[user:password@]host[:port][/db] or rediss:// for TLS", {
     default: "redis://127.0.0.1:6379",
-    pattern: /^rediss?:\/\/[^/?#]+(\/\d*)?$/,
-    patternHint: "like redis://127.0.0.1:6379 or rediss://user:pass@host:6380/2",
   }),
   db: field.integer(
     "database index selected after connecting; 0 = the URL's /db, or database " +
@@ -15,7 +15,7 @@ export const redisConfigSchema = {
     { default: 0, min: 0 },
   ),
   username: field.string("ACL user name (Redis 6+); empty = the URL's user, or none", { default: "" }),
-  password: field.string("password sent with AUTH; empty = the URL's password, or none", { default: "" }),
+  password: field.string("password sent with AUTH; empty = the URL's password, or none", { default: "", secret: true }),
   tls: field.boolean("connect with TLS (also implied by a rediss:// URL)", { default: false }),
   keyPrefix: field.string(
     'prefix of every stored key and PubSub channel; "" = "prism:{namespace}:", ' +

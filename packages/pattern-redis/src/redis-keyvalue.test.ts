@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisClient } from "./redis-client.js";
 import { redisConfigSchema, resolveKeyPrefix } from "./redis-config.js";
 import { RedisKeyValue } from "./redis-keyvalue.js";
-import { decodeRedisScanCursor } from "./redis-scan-cursor.js";
+import { decodeRedisScanCursor, encodeRedisScanCursor } from "./redis-scan-cursor.js";
 
 let server: RedisServer;
 const clients: Redis[] = [];
@@ -16,13 +16,18 @@ let raw: Redis;
 
 const text = (value: string) => new TextEncoder().encode(value);
 
+/** The key prefix each RedisKeyValue of the tests stores under. */
+const keyPrefixes = new WeakMap<RedisKeyValue, string>();
+
 /** A RedisKeyValue on its own connected client, storing keys under `keyPrefix`. */
 async function keyValue(keyPrefix: string): Promise<RedisKeyValue> {
   const config = parseConfig(redisConfigSchema, { url: server.url });
   const { client, address } = createRedisClient(config);
   clients.push(client);
   await client.connect();
-  return new RedisKeyValue({ client, keyPrefix, address });
+  const kv = new RedisKeyValue({ client, keyPrefix, address });
+  keyPrefixes.set(kv, keyPrefix);
+  return kv;
 }
 
 /** Every key of a full scan of `prefix`, asserting each page holds at most `limit` items. */
@@ -36,7 +41,7 @@ async function scanAll(kv: RedisKeyValue, prefix: string, limit: number, include
     expect(page.items.length).toBeLessThanOrEqual(limit);
     items.push(...page.items);
     cursor = page.nextCursor;
-    if (cursor !== "") carried += decodeRedisScanCursor(cursor, prefix).pending.length;
+    if (cursor !== "") carried += decodeRedisScanCursor(cursor, { keyPrefix: keyPrefixes.get(kv) ?? "", prefix }).pending.length;
     pages++;
   } while (cursor !== "");
   return { items, keys: items.map((item) => item.key), pages, carried };
@@ -161,7 +166,41 @@ describe("RedisKeyValue", () => {
     for (const cursor of ["garbage!", "bXMxOnVzZXI6MQ", "cmQxOnt9"]) {
       const error = await rejection(kv.scan({ prefix: "", cursor, limit: 10, includeValues: false }));
       expect(error.code).toBe(Code.InvalidArgument);
-      expect(error.rawMessage).toContain("malformed scan cursor");
+      expect(error.rawMessage).toContain("malformed or foreign scan cursor");
+    }
+  });
+
+  it("returns only keys Redis has, in the namespace and the prefix, whatever a forged cursor carries", async () => {
+    const keyPrefix = resolveKeyPrefix("", "forged");
+    const kv = await keyValue(keyPrefix);
+    const neighbour = await keyValue(resolveKeyPrefix("", "forged-neighbour"));
+    await kv.set("user:real", text("real"), 0);
+    await kv.set("user:other-page", text("other"), 0);
+    await neighbour.set("user:theirs", text("theirs"), 0);
+    await raw.set("user:unprefixed", "outside every namespace");
+    // Anyone can build a cursor that passes the format and binding checks: the digest is no secret.
+    const forged = encodeRedisScanCursor(
+      { redisCursor: "0", pending: ["user:ghost", "user:real", "user:theirs", "user:unprefixed", "user:real"] },
+      { keyPrefix, prefix: "user:" },
+    );
+    for (const includeValues of [false, true]) {
+      const page = await kv.scan({ prefix: "user:", cursor: forged, limit: 10, includeValues });
+      expect(page.items.map((item) => item.key)).toEqual(["user:real"]);
+      expect(page.nextCursor).toBe("");
+    }
+    // Carried keys beyond the page stay unchecked in the next cursor until they are returned.
+    const paged = await kv.scan({ prefix: "user:", cursor: forged, limit: 2, includeValues: false });
+    expect(paged.items.map((item) => item.key)).toEqual(["user:real"]);
+    const rest = await kv.scan({ prefix: "user:", cursor: paged.nextCursor, limit: 10, includeValues: false });
+    expect(rest).toEqual({ items: [], nextCursor: "" });
+    // The same cursor cannot be replayed against another prefix or namespace.
+    for (const [target, prefix] of [
+      [kv, "user:r"],
+      [neighbour, "user:"],
+    ] as const) {
+      const error = await rejection(target.scan({ prefix, cursor: forged, limit: 10, includeValues: false }));
+      expect(error.code).toBe(Code.InvalidArgument);
+      expect(error.rawMessage).toContain("malformed or foreign scan cursor");
     }
   });
 

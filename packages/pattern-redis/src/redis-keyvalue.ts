@@ -1,12 +1,13 @@
 // RedisKeyValue: the KeyValue backend on one ioredis client. Every key lives under a namespace key
 // prefix; values are bytes; Scan is a literal-prefix SCAN whose pages never exceed the limit and
-// never lose a key (keys beyond the limit ride along in the opaque cursor); every failure is a
+// never lose a key (keys beyond the limit ride along in the opaque cursor, and are re-read from Redis
+// before they are returned, so a forged cursor yields no key that is not there); every failure is a
 // gRPC-coded ConnectError.
 import type { KeyValueBackend, KeyValueEntry, KeyValueItem, ScanPage, ScanPageRequest } from "@prism/pattern-sdk";
 import type { Redis } from "ioredis";
 import { escapeRedisGlob } from "./escape-redis-glob.js";
 import { toConnectError } from "./redis-errors.js";
-import { decodeRedisScanCursor, encodeRedisScanCursor, type RedisScanState } from "./redis-scan-cursor.js";
+import { decodeRedisScanCursor, encodeRedisScanCursor, type RedisScanScope, type RedisScanState } from "./redis-scan-cursor.js";
 
 /** Most SCAN calls one page may make; a sparse prefix then returns a short page with a cursor, so a call stays bounded. */
 const MAX_SCAN_CALLS_PER_PAGE = 256;
@@ -64,15 +65,19 @@ export class RedisKeyValue implements KeyValueBackend {
    * Returns up to `limit` keys starting with the literal `prefix`. SCAN runs until the page is full or
    * Redis has no more keys; keys a SCAN reply brings beyond the limit are carried in the cursor.
    * Like SCAN itself, a key is returned once unless Redis rehashes its keyspace during the scan.
+   * Carried keys come from the client, so they are returned only if Redis still has them.
    */
   async scan(request: ScanPageRequest): Promise<ScanPage> {
     const { prefix, cursor, includeValues } = request;
     const limit = Math.max(1, request.limit);
-    const state: RedisScanState = cursor === "" ? { redisCursor: "0", pending: [] } : decodeRedisScanCursor(cursor, prefix);
+    const scope: RedisScanScope = { keyPrefix: this.keyPrefix, prefix };
+    const state: RedisScanState = cursor === "" ? { redisCursor: "0", pending: [] } : decodeRedisScanCursor(cursor, scope);
     let redisDone = cursor !== "" && state.redisCursor === "0";
     const found = [...new Set(state.pending)];
+    const carried = new Set(found);
     const seen = new Set(found);
-    const match = `${escapeRedisGlob(this.keyPrefix + prefix)}*`;
+    const storedPrefix = this.keyPrefix + prefix;
+    const match = `${escapeRedisGlob(storedPrefix)}*`;
     const countCap = Math.max(limit * 8, 100);
     let count = Math.max(limit, MIN_SCAN_COUNT);
 
@@ -82,7 +87,7 @@ export class RedisKeyValue implements KeyValueBackend {
       redisDone = next === "0";
       for (const stored of keys) {
         const key = stored.slice(this.keyPrefix.length);
-        if (!stored.startsWith(this.keyPrefix) || seen.has(key)) continue;
+        if (!stored.startsWith(storedPrefix) || seen.has(key)) continue;
         seen.add(key);
         found.push(key);
       }
@@ -92,8 +97,8 @@ export class RedisKeyValue implements KeyValueBackend {
 
     const pageKeys = found.slice(0, limit);
     const pending = found.slice(limit);
-    const nextCursor = redisDone && pending.length === 0 ? "" : encodeRedisScanCursor({ redisCursor: state.redisCursor, pending });
-    return { items: await this.items(pageKeys, includeValues), nextCursor };
+    const nextCursor = redisDone && pending.length === 0 ? "" : encodeRedisScanCursor({ redisCursor: state.redisCursor, pending }, scope);
+    return { items: await this.items(pageKeys, includeValues, carried), nextCursor };
   }
 
   /** Reads many keys with one MGET; undefined marks a missing key. Same order as `keys`. */
@@ -129,9 +134,16 @@ export class RedisKeyValue implements KeyValueBackend {
     return (results ?? []).map(([, count]) => typeof count === "number" && count > 0);
   }
 
-  /** Scan items for `keys`; with values, fetched by one MGET, dropping keys deleted since SCAN saw them. */
-  private async items(keys: string[], includeValues: boolean): Promise<KeyValueItem[]> {
-    if (!includeValues) return keys.map((key) => ({ key, value: new Uint8Array(0) }));
+  /**
+   * Scan items for `keys`, dropping keys Redis does not have (deleted since SCAN saw them, or forged
+   * in a cursor): with values, all fetched by one MGET; without, the `carried` ones (which came from
+   * the cursor, not from SCAN) checked by one pipeline of EXISTS.
+   */
+  private async items(keys: string[], includeValues: boolean, carried: ReadonlySet<string>): Promise<KeyValueItem[]> {
+    if (!includeValues) {
+      const missing = await this.missing(keys.filter((key) => carried.has(key)));
+      return keys.filter((key) => !missing.has(key)).map((key) => ({ key, value: new Uint8Array(0) }));
+    }
     const values = await this.getMany(keys);
     const items: KeyValueItem[] = [];
     keys.forEach((key, index) => {
@@ -139,6 +151,18 @@ export class RedisKeyValue implements KeyValueBackend {
       if (value !== undefined) items.push({ key, value });
     });
     return items;
+  }
+
+  /** Which of `keys` Redis does not have, by one pipeline of EXISTS. */
+  private async missing(keys: string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const results = await this.call(() => {
+      const pipeline = this.client.pipeline();
+      for (const key of keys) pipeline.exists(this.stored(key));
+      return pipeline.exec();
+    });
+    this.throwFirstError(results);
+    return new Set(keys.filter((_, index) => results?.[index]?.[1] === 0));
   }
 
   /** The Redis key of `key`. */

@@ -63,8 +63,28 @@ describe("redisPattern", () => {
       unhealthyAfterMs: 3000,
       subscriberBufferSize: 1024,
     });
-    expect(() => parseConfig(redisPattern.config, { url: "http://127.0.0.1:6379" })).toThrow(ConfigError);
     expect(() => parseConfig(redisPattern.config, { url: "redis://127.0.0.1:6379", db: -1 })).toThrow(/db/);
+  });
+
+  it("never echoes a wrongly typed password", () => {
+    expect(() => parseConfig(redisPattern.config, { password: 12345 }, { path: "config" })).toThrow(
+      "config.password: expected a string, got a number (not shown: the field is secret)",
+    );
+  });
+
+  it("refuses to create an instance for an unusable url with a ConfigError naming the field, password redacted", async () => {
+    const create = () =>
+      redisPattern.create(parseConfig(redisPattern.config, { url: "redis://app:hunter2@127.0.0.1:99999" }), { namespace: "bad", logger });
+    const error = await Promise.resolve()
+      .then(create)
+      .then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ field: "url" });
+    expect((error as ConfigError).message).toMatch(/^url: expected .*redis:\/\/.*, got "redis:\/\/\*\*\*@127\.0\.0\.1:99999"/);
+    expect((error as ConfigError).message).not.toContain("hunter2");
   });
 
   it("serves KeyValue and is HEALTHY with connection details", async () => {

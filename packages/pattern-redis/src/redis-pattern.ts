@@ -1,7 +1,8 @@
 // The redis pattern definition: its config schema and a factory that serves RedisKeyValue and
 // RedisPubSub per namespace over one ioredis command connection, started without requiring Redis to be
 // up, plus a dedicated pub/sub subscriber connection opened only on the first Subscribe (an instance that
-// serves KeyValue or only publishes never opens it), with PING-based health.
+// serves KeyValue or only publishes never opens it), with PING-based health. An unusable `url` fails
+// create with a ConfigError for field "url", its password redacted.
 import { definePattern, packageVersion, type HealthReport } from "@prism/pattern-sdk";
 import { createRedisClient } from "./redis-client.js";
 import { redisConfigSchema, resolveKeyPrefix } from "./redis-config.js";

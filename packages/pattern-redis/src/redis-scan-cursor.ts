@@ -1,9 +1,17 @@
 // The opaque scan cursor of the redis pattern: the Redis SCAN cursor plus the matching keys a
-// SCAN reply brought beyond the page limit (so none is lost), wrapped by encodeScanCursor.
+// SCAN reply brought beyond the page limit (so none is lost), bound to the scan it belongs to (the
+// namespace's key prefix and the scan prefix) and wrapped by encodeScanCursor.
+//
+// Cursors are not signed: they stay valid across pattern restarts and between proxies sharing one
+// Redis, which a per-process secret would break. A client can still forge one, so nothing in a
+// cursor is trusted: its keys must start with the scan prefix and are re-read from Redis before
+// they are returned (see RedisKeyValue.scan), and they are always looked up under the namespace's
+// key prefix. A forged cursor can at most return keys a scan of the same prefix would return.
+import { createHash } from "node:crypto";
 import { Code, ConnectError, decodeScanCursor, encodeScanCursor } from "@prism/pattern-sdk";
 
-/** Tag of redis scan cursors, so cursors of other backends are rejected. */
-const CURSOR_TAG = "rd1";
+/** Tag of redis scan cursors, so cursors of other backends (and of the unbound format "rd1") are rejected. */
+const CURSOR_TAG = "rd2";
 
 /** Resume state of a scan. */
 export interface RedisScanState {
@@ -13,39 +21,62 @@ export interface RedisScanState {
   pending: string[];
 }
 
-/** Wraps a scan state into an opaque cursor. */
-export function encodeRedisScanCursor(state: RedisScanState): string {
-  return encodeScanCursor(CURSOR_TAG, JSON.stringify({ c: state.redisCursor, p: state.pending }));
+/** The scan a cursor belongs to; a cursor made for another one is rejected. */
+export interface RedisScanScope {
+  /** The namespace's key prefix in Redis. */
+  keyPrefix: string;
+  /** The literal key prefix being scanned. */
+  prefix: string;
+}
+
+/** Wraps a scan state into an opaque cursor valid only for `scope`. */
+export function encodeRedisScanCursor(state: RedisScanState, scope: RedisScanScope): string {
+  return encodeScanCursor(CURSOR_TAG, JSON.stringify({ s: scopeDigest(scope), c: state.redisCursor, p: state.pending }));
 }
 
 /**
- * Unwraps a cursor made by encodeRedisScanCursor for a scan of `prefix`; throws INVALID_ARGUMENT
- * "malformed scan cursor" unless it has exactly that shape and every pending key starts with `prefix`.
+ * Unwraps a cursor made by encodeRedisScanCursor for `scope`; throws INVALID_ARGUMENT "malformed or
+ * foreign scan cursor" unless it has exactly that shape, was made for `scope`, and every pending key
+ * starts with `scope.prefix`. The pending keys may still be forged: check them against Redis before use.
  */
-export function decodeRedisScanCursor(cursor: string, prefix: string): RedisScanState {
-  const text = decodeScanCursor(CURSOR_TAG, cursor);
+export function decodeRedisScanCursor(cursor: string, scope: RedisScanScope): RedisScanState {
+  let text: string;
+  try {
+    text = decodeScanCursor(CURSOR_TAG, cursor);
+  } catch {
+    throw malformed("not a redis scan cursor");
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw malformed(cursor, "not JSON");
+    throw malformed("not JSON");
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw malformed(cursor, "not an object");
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw malformed("not an object");
   const fields = Object.keys(parsed);
-  if (fields.length !== 2 || !fields.includes("c") || !fields.includes("p")) throw malformed(cursor, "unexpected fields");
-  const { c, p } = parsed as { c: unknown; p: unknown };
-  if (typeof c !== "string" || !/^(0|[1-9]\d{0,19})$/.test(c)) throw malformed(cursor, "bad Redis cursor");
-  if (!Array.isArray(p) || !p.every((key): key is string => typeof key === "string" && key.startsWith(prefix))) {
-    throw malformed(cursor, "bad pending keys");
+  if (fields.length !== 3 || !["s", "c", "p"].every((name) => fields.includes(name))) throw malformed("unexpected fields");
+  const { s, c, p } = parsed as { s: unknown; c: unknown; p: unknown };
+  if (s !== scopeDigest(scope)) throw malformed("made for another prefix or namespace");
+  if (typeof c !== "string" || !/^(0|[1-9]\d{0,19})$/.test(c)) throw malformed("bad Redis cursor");
+  if (!Array.isArray(p) || !p.every((key): key is string => typeof key === "string" && key.startsWith(scope.prefix))) {
+    throw malformed("bad pending keys");
   }
-  if (c === "0" && p.length === 0) throw malformed(cursor, "scan already complete");
+  if (c === "0" && p.length === 0) throw malformed("scan already complete");
   return { redisCursor: c, pending: p };
 }
 
-function malformed(cursor: string, why: string): ConnectError {
-  const shown = cursor.length > 40 ? `${cursor.slice(0, 40)}…` : cursor;
+/** A short digest of `scope`, so a cursor is recognised as belonging to it (an integrity check, not a secret). */
+function scopeDigest(scope: RedisScanScope): string {
+  return createHash("sha256")
+    .update(JSON.stringify([scope.keyPrefix, scope.prefix]))
+    .digest("base64url")
+    .slice(0, 16);
+}
+
+/** The INVALID_ARGUMENT of a rejected cursor; it never echoes the cursor, so its length is bounded. */
+function malformed(why: string): ConnectError {
   return new ConnectError(
-    `malformed scan cursor "${shown}" (${why}): pass the next_cursor of the previous page unchanged, or "" to start`,
+    `malformed or foreign scan cursor (${why}): pass the next_cursor of the previous page unchanged, with the same prefix, or "" to start`,
     Code.InvalidArgument,
   );
 }

@@ -61,9 +61,11 @@ function describe(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (typeof value === "string") {
-    return value.length > maxShownChars
-      ? `${JSON.stringify(value.slice(0, maxShownChars))}… (${value.length} characters)`
-      : JSON.stringify(value);
+    // A URL's user:password@ is never shown.
+    const shown = value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1***@");
+    return shown.length > maxShownChars
+      ? `${JSON.stringify(shown.slice(0, maxShownChars))}… (${shown.length} characters)`
+      : JSON.stringify(shown);
   }
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";

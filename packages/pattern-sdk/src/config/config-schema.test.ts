@@ -221,4 +221,9 @@ describe("parseConfig unknown fields named like Object.prototype members", () =>
     expect(long).toBe("name: expected a string, got a list");
     expect(() => parseConfig({ n: field.string("n", { values: ["a"] }) }, { n: "y".repeat(60_000) })).toThrow(/… \(60000 characters\)$/);
   });
+
+  it("never shows the user and password of a URL it echoes", () => {
+    const schema = { url: field.string("url", { default: "", pattern: /^nats:/, patternHint: "starting nats:" }) };
+    expect(() => parseConfig(schema, { url: "redis://admin:hunter2@db:6379" })).toThrow('got "redis://***@db:6379"');
+  });
 });

@@ -12,6 +12,7 @@ import {
   StopRequestSchema,
 } from "@prism/proto/pattern/v1";
 import { describe, expect, it } from "vitest";
+import { ConfigError } from "../config/config-error.js";
 import { field } from "../config/config-schema.js";
 import type { CallContext } from "@prism/wire";
 import type { KeyValueBackend } from "../keyvalue/keyvalue-backend.js";
@@ -161,6 +162,28 @@ describe("PatternHost initialize", () => {
     await expect(host.initialize("ns", { y: 1 }, { path: "config" })).rejects.toThrow(/config\.y/);
     const other = newHost().host;
     await expect(other.initialize("ns", { limits: { maxKeyBytes: 0 } }, { path: "config" })).rejects.toThrow(/config\.limits\.maxKeyBytes/);
+  });
+
+  it("roots a ConfigError from the pattern's own create() at the config's file and path", async () => {
+    const strict = definePattern({
+      name: "strict",
+      version: "1",
+      config: {},
+      create: () => {
+        throw new ConfigError({ field: "url", expected: "a redis:// URL", problem: "expected a redis:// URL, got an http:// one" });
+      },
+    });
+    const host = new PatternHost(strict, { logger: silent });
+    await expect(host.initialize("ns", {}, { file: "prism.yaml", path: "namespaces.ns.keyvalue.config" })).rejects.toThrow(
+      "prism.yaml: namespaces.ns.keyvalue.config.url: expected a redis:// URL, got an http:// one",
+    );
+  });
+
+  it("refuses a request limit with no room for the largest value", async () => {
+    const { host } = newHost();
+    await expect(host.initialize("ns", { limits: { maxRequestBytes: 2048 } }, { path: "config" })).rejects.toThrow(
+      /config\.limits\.maxRequestBytes: 2048 leaves no room for the largest value/,
+    );
   });
 
   it("applies the limits block to the data-plane handlers", async () => {

@@ -88,7 +88,16 @@ export class PatternHost {
     checkRequestLimits(requestLimits, location);
     this.requestLimit = requestLimits.maxRequestBytes;
     const logger = this.options.logger.child({ namespace });
-    this.instance = await this.definition.create(own as never, { namespace, logger });
+    try {
+      this.instance = await this.definition.create(own as never, { namespace, logger });
+    } catch (error) {
+      // A pattern's own config check names its field; root it where the config came from.
+      if (error instanceof ConfigError && error.file === undefined) {
+        const base = location.path ? `${location.path}.` : "";
+        throw new ConfigError({ file: location.file, field: `${base}${error.field}`, expected: error.expected, problem: error.problem });
+      }
+      throw error;
+    }
     this.namespace = namespace;
     if (this.instance.keyvalue) {
       const handlers = createKeyValueHandlers(this.instance.keyvalue, limits as never);

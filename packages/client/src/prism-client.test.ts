@@ -66,6 +66,14 @@ describe.each(setups)("PrismClient over $name", ({ server: kind, options }) => {
     await expect(client.kv.getString("user:404")).rejects.toBeInstanceOf(KeyNotFoundError);
   });
 
+  it("refuses a namespace that is not a namespace name before sending anything", () => {
+    for (const bad of ["", "Orders", "orders\u0001", "a".repeat(64), "-x"]) {
+      expect(() => client.withNamespace(bad), JSON.stringify(bad)).toThrow(InvalidArgumentError);
+    }
+    expect(() => client.withNamespace("orders\u0001")).toThrow(/is not a namespace name: use 1-63 lowercase letters/);
+    expect(client.withNamespace("orders-2_b").namespace).toBe("orders-2_b");
+  });
+
   it("throws NamespaceNotFoundError for an unknown namespace", async () => {
     const missing = client.withNamespace("nope");
     for (const call of [() => missing.kv.get("k"), () => missing.kv.set("k", "v"), () => missing.kv.exists("k")]) {

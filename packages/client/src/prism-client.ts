@@ -6,6 +6,9 @@ import { type KeyValueClient, createKeyValueClient } from "./keyvalue-client.js"
 import { type PubSubClient, createPubSubClient } from "./pubsub-client.js";
 import type { PrismProtocol } from "./transport/transport-options.js";
 
+/** What the proxy accepts as a namespace name (anything else would be refused, or, with a control character, dropped on the way). */
+const namespacePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
 /** Namespace used when none is given (the proxy's own default too). */
 export const defaultNamespace = "default";
 
@@ -72,8 +75,11 @@ function transportFor(options: PrismClientOptions): Transport {
 
 /** Builds the client of one namespace over a shared transport. */
 function bind(transport: Transport, settings: { headers: Record<string, string>; timeoutMs: number }, namespace: string): PrismClient {
-  if (typeof namespace !== "string" || namespace === "") {
-    throw new InvalidArgumentError("namespace must be a non-empty string");
+  if (typeof namespace !== "string" || !namespacePattern.test(namespace)) {
+    const shown = typeof namespace === "string" ? JSON.stringify(namespace.slice(0, 80)) : typeof namespace;
+    throw new InvalidArgumentError(
+      `namespace ${shown} is not a namespace name: use 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit`,
+    );
   }
   return {
     kv: createKeyValueClient(transport, { namespace, ...settings }),

@@ -17,6 +17,7 @@ import { requestLimitOf } from "./patterns/request-limit.js";
 import type { PatternRuntime } from "./patterns/pattern-runtime.js";
 import { createConnectFrontDoor } from "./server/connect-front-door.js";
 import { withCors } from "./server/cors.js";
+import { withDecodeErrorStatus } from "./server/decode-error-status.js";
 import { withFrontDoorLimits } from "./server/front-door-limits.js";
 import { NamespaceRouter } from "./server/namespace-router.js";
 import { withHealthEndpoint } from "./server/health-endpoint.js";
@@ -87,7 +88,10 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   // The largest message of any namespace (the default when there is none): the front door reads no more.
   const maxRequestBytes = Math.max(requestLimitOf(undefined), ...runtimes.map((runtime) => runtime.requestLimit));
   const connect = createConnectFrontDoor(router, { readMaxBytes: maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs });
-  const limited = withFrontDoorLimits({ buffered: shared.buffered, maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs }, connect);
+  const limited = withFrontDoorLimits(
+    { buffered: shared.buffered, maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs },
+    withDecodeErrorStatus(connect),
+  );
   const frontDoor = withCors(config.cors, withHealthEndpoint(router, config.health, limited), logger);
   const server = createProxyServer(router, frontDoor, { overload: config.overload, logger });
   const [host, port] = splitHostPort(config.listen);

@@ -73,6 +73,35 @@ describe("pattern process supervision", () => {
     }
   });
 
+  it("ends open subscriptions with UNAVAILABLE (retryable) when the proxy shuts down, in-process and as a process", async () => {
+    const proxy = await startProxyProcess({
+      config: {
+        namespaces: {
+          inproc: { pubsub: { backend: "memstore" } },
+          proc: { pubsub: { backend: "memstore", isolation: "process" } },
+        },
+      },
+    });
+    const subscriptions = ["inproc", "proc"].map((namespace) =>
+      createPrismClient({ url: proxy.url, namespace, timeoutMs: 0 }).pubsub.subscribe("ticks"),
+    );
+    await Promise.all(subscriptions.map((subscription) => subscription.ready));
+    const outcomes = subscriptions.map(async (subscription) => {
+      try {
+        for await (const _ of subscription) {
+          // nothing is published
+        }
+        return "ended without an error";
+      } catch (error) {
+        return error;
+      }
+    });
+    expect(await proxy.stop("SIGTERM")).toBe(0);
+    for (const outcome of await Promise.all(outcomes)) {
+      expect(outcome).toBeInstanceOf(UnavailableError);
+    }
+  });
+
   it("leaves no pattern process behind after SIGTERM, SIGINT or SIGKILL of the proxy", async () => {
     for (const signal of ["SIGTERM", "SIGINT", "SIGKILL"] as const) {
       const proxy = await startProxyProcess({ config: { namespaces: processNamespaces } });

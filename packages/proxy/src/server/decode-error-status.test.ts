@@ -13,9 +13,10 @@ afterEach(async () => {
 /** Serves withDecodeErrorStatus around a stub that answers 500 with `body` (as connect-node writes: head, then body). */
 async function serve(body: string): Promise<string> {
   const stub: FrontDoorHandler = (_request, response) => {
-    (response as ServerResponse).writeHead(500, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
-    response.write(body);
-    response.end();
+    const http = response as ServerResponse;
+    http.writeHead(500, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
+    http.write(body);
+    http.end();
   };
   const server = createServer(withDecodeErrorStatus(stub));
   servers.push(server);

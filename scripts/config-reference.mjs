@@ -5,8 +5,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 
 const root = new URL("..", import.meta.url);
 const load = (path) => import(new URL(path, root).href);
-const { bindingSchema, corsSchema, topLevelSchema } = await load("packages/proxy/dist/index.js");
-const { keyValueLimitsSchema, pubSubLimitsSchema, expectation } = await load("packages/pattern-sdk/dist/host.js");
+const { bindingSchema, corsSchema, healthSchema, overloadSchema, topLevelSchema } = await load("packages/proxy/dist/index.js");
+const { keyValueLimitsSchema, pubSubLimitsSchema, requestLimitsSchema, expectation } = await load("packages/pattern-sdk/dist/host.js");
 const { memstorePattern } = await load("packages/pattern-memstore/dist/index.js");
 const { redisPattern } = await load("packages/pattern-redis/dist/index.js");
 const { natsPattern } = await load("packages/pattern-nats/dist/index.js");
@@ -38,13 +38,23 @@ ${table(topLevelSchema)}
 
 ${table(corsSchema, "cors.")}
 
+## Bounds against overload: \`overload\`
+
+What a client sees past each bound: README, "Limits and overload".
+
+${table(overloadSchema, "overload.")}
+
+## What GET /healthz tells: \`health\`
+
+${table(healthSchema, "health.")}
+
 ## A binding: \`namespaces.<name>.<api>\`
 
 ${table(bindingSchema)}
 
 ## Limits every pattern enforces: \`config.limits\`
 
-${table({ ...keyValueLimitsSchema, ...pubSubLimitsSchema }, "limits.")}
+${table({ ...keyValueLimitsSchema, ...pubSubLimitsSchema, ...requestLimitsSchema }, "limits.")}
 
 ## memstore (\`backend: memstore\`): KeyValue and PubSub (at-most-once), in memory
 

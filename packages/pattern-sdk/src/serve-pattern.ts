@@ -104,7 +104,8 @@ async function startServing(
     },
     buffered: new ByteBudget(bufferedRequestBytes),
     // On a unix socket the one peer is the proxy, which may cancel thousands of calls at once when
-    // its clients go away: Node's rapid-reset protection must not drop that connection.
+    // its clients go away: Node's rapid-reset protection must not drop that connection. (Node 20
+    // ignores these options; the proxy paces its resets below Node's defaults, see resetStream.)
     ...(values.socket ? trustedPeerResets : {}),
   });
 

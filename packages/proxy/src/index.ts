@@ -7,13 +7,16 @@ export {
   defaultListen,
   bindingSchema,
   corsSchema,
+  healthSchema,
   topLevelSchema,
   type CorsConfig,
+  type HealthConfig,
   type ProxyConfig,
   type NamespaceConfig,
   type BindingConfig,
 } from "./config/proxy-config.js";
 export { apiNames, type ApiName } from "./config/api-names.js";
+export { type OverloadConfig, overloadSchema } from "./config/overload-config.js";
 export { PatternStartError } from "./patterns/pattern-process.js";
 export { namespaceHeader, errorReasonHeader } from "./server/namespace-router.js";
 export { proxyVersion } from "./version.js";

@@ -15,6 +15,7 @@ import { loadPatternDefinition, patternCommand } from "./patterns/pattern-module
 import { PatternProcess } from "./patterns/pattern-process.js";
 import { requestLimitOf } from "./patterns/request-limit.js";
 import type { PatternRuntime } from "./patterns/pattern-runtime.js";
+import { createRefusalLog, type RefusalLog } from "./server/call-refusals.js";
 import { createConnectFrontDoor } from "./server/connect-front-door.js";
 import { withCors } from "./server/cors.js";
 import { withDecodeErrorStatus } from "./server/decode-error-status.js";
@@ -54,9 +55,10 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   const router = new NamespaceRouter(config.absentNamespace);
   const runtimes: PatternRuntime[] = [];
   const shared: SharedBounds = {
-    buffered: new ByteBudget(config.overload.maxBufferedBytes),
+    buffered: new ByteBudget(config.overload.maxBufferedBytes, config.overload.maxBufferedBytesPerClient),
     clientCalls: new ClientCalls(config.overload.maxCallsPerClient),
     maxDeadlineMs: config.overload.maxDeadlineMs,
+    onRefused: createRefusalLog(logger),
   };
   const stopPatterns = async () => {
     await Promise.all(
@@ -89,7 +91,7 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   const maxRequestBytes = Math.max(requestLimitOf(undefined), ...runtimes.map((runtime) => runtime.requestLimit));
   const connect = createConnectFrontDoor(router, { readMaxBytes: maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs });
   const limited = withFrontDoorLimits(
-    { buffered: shared.buffered, maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs },
+    { buffered: shared.buffered, maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs, onRefused: shared.onRefused },
     withDecodeErrorStatus(connect),
   );
   const frontDoor = withCors(config.cors, withHealthEndpoint(router, config.health, limited), logger);
@@ -159,6 +161,7 @@ async function createRuntime(
       logger,
       buffered: shared.buffered,
       maxDeadlineMs: shared.maxDeadlineMs,
+      onRefused: shared.onRefused,
     });
   }
   const command = binding.module ? patternCommand(binding.module) : binding.command;
@@ -177,6 +180,8 @@ async function createRuntime(
     requestLimit: requestLimitOf(binding.config),
     maxDeadlineMs: shared.maxDeadlineMs,
     clientCalls: shared.clientCalls,
+    buffered: shared.buffered,
+    onRefused: shared.onRefused,
   });
 }
 
@@ -188,6 +193,8 @@ interface SharedBounds {
   clientCalls: ClientCalls;
   /** Longest deadline honoured. */
   maxDeadlineMs: number;
+  /** Where calls refused for a bound are logged (rate-limited). */
+  onRefused: RefusalLog;
 }
 
 function splitHostPort(listen: string): [string, number] {

@@ -3,9 +3,10 @@
 // the HTTP/2 stream's own: messages are read only as fast as the caller iterates.
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { constants, type IncomingHttpHeaders } from "node:http2";
+import type { IncomingHttpHeaders } from "node:http2";
 import { type CallArguments, grpcRequestHeaders, requestMessage } from "./call-request.js";
 import { encodeFrame, FrameReader } from "./grpc-frame.js";
+import { resetStream } from "./reset-pacer.js";
 import { statusFromResponse } from "./status-from-response.js";
 
 /**
@@ -28,7 +29,7 @@ export async function* callServerStreaming<I extends DescMessage, O extends Desc
   stream.on("trailers", (t) => {
     trailers = t;
   });
-  const onAbort = () => stream.close(constants.NGHTTP2_CANCEL);
+  const onAbort = () => resetStream(stream);
   options.signal?.addEventListener("abort", onAbort, { once: true });
   stream.end(encodeFrame(toBinary(input, message)));
   const reader = new FrameReader();
@@ -46,6 +47,6 @@ export async function* callServerStreaming<I extends DescMessage, O extends Desc
     if (status) throw status;
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
-    if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+    resetStream(stream);
   }
 }

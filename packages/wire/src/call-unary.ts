@@ -5,6 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
 import { type CallArguments, grpcRequestHeaders, requestMessage } from "./call-request.js";
 import { decodeSingleFrame, encodeFrame } from "./grpc-frame.js";
+import { resetStream } from "./reset-pacer.js";
 import { statusFromResponse } from "./status-from-response.js";
 
 /**
@@ -52,11 +53,15 @@ export function callUnary<I extends DescMessage, O extends DescMessage>(
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
       if (error) {
-        if (!stream.closed) stream.close();
+        resetStream(stream);
         reject(error);
       } else resolve(value as MessageShape<O>);
     };
-    const onAbort = () => finish(new ConnectError("call canceled", Code.Canceled));
+    // Aborted for a reason with a status (a Connect handler's deadline is DEADLINE_EXCEEDED): that status, else CANCELLED.
+    const onAbort = () => {
+      const reason: unknown = options.signal?.reason;
+      finish(reason instanceof ConnectError ? reason : new ConnectError("call canceled", Code.Canceled));
+    };
     options.signal?.addEventListener("abort", onAbort, { once: true });
     const timer =
       options.timeoutMs === undefined

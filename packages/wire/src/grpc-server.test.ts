@@ -127,6 +127,17 @@ describe("gRPC server with callUnary", () => {
     );
   });
 
+  it("rejects with the abort reason's status when aborted with one, CANCELLED otherwise", async () => {
+    const deadline = new AbortController();
+    const call = callUnary(session, getPath, GetRequestSchema, GetResponseSchema, { key: "hang" }, { signal: deadline.signal });
+    deadline.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
+    await rejects(call, Code.DeadlineExceeded);
+    const plain = new AbortController();
+    const cancelled = callUnary(session, getPath, GetRequestSchema, GetResponseSchema, { key: "hang" }, { signal: plain.signal });
+    plain.abort();
+    await rejects(cancelled, Code.Canceled);
+  });
+
   it("ends the call server-side at the grpc-timeout and aborts the handler's signal", async () => {
     // No client-side timer: only the server's deadline can end this call.
     const error = await rejects(

@@ -38,7 +38,8 @@ export interface GrpcServerOptions extends ServeCallOptions {
   /**
    * Node's rapid-reset protection: how many stream resets a connection may send in a burst before
    * it is closed. Raise it only for a trusted peer that cancels many calls at once (the proxy in
-   * front of a pattern): a dropped connection fails every call on it.
+   * front of a pattern): a dropped connection fails every call on it. Node 20 ignores it (its limit
+   * stays 1,000 and 33 a second); clients pace their resets with resetStream.
    */
   readonly streamResetBurst?: number;
   /** Sustained stream resets per second allowed (see streamResetBurst). */

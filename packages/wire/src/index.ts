@@ -13,6 +13,7 @@ export { addService, type GrpcMethod, type GrpcMethodTable } from "./grpc-method
 export { createGrpcServer, type GrpcMethodLookup, type GrpcServer, type GrpcServerOptions } from "./grpc-server.js";
 export { encodeGrpcMessage, type GrpcStatus, statusFromError, statusTrailers } from "./grpc-status.js";
 export { defaultMaxDeadlineMs, formatGrpcTimeout, type GrpcTimeout, malformedTimeoutMessage, parseGrpcTimeout } from "./grpc-timeout.js";
+export { ResetPacer, resetBudget, resetStream } from "./reset-pacer.js";
 export { maxRequestBytes, respondWithStatus, type ServeCallOptions, serveGrpcCall, shareResponse } from "./serve-grpc-call.js";
 export type { CallContext, MethodHandler, ServerStreamingHandler, ServiceHandlers, UnaryHandler } from "./service-handlers.js";
 export { statusFromResponse } from "./status-from-response.js";

@@ -32,8 +32,10 @@ export interface ServeCallOptions {
   readonly onStreamError?: ErrorSink;
   /** Largest request body buffered for one call; a larger one ends RESOURCE_EXHAUSTED unread. */
   readonly maxRequestBytes?: number;
-  /** Bytes buffered across all calls; a call that does not fit ends RESOURCE_EXHAUSTED. */
+  /** Bytes buffered across all calls, and per client address; a call that does not fit ends RESOURCE_EXHAUSTED. */
   readonly buffered?: ByteBudget;
+  /** Told of every call refused for a bound (its status message and client address), for a rate-limited log line. */
+  readonly onRefused?: (message: string, client: string) => void;
   /** Longest deadline honoured; longer grpc-timeout values are clamped to it. */
   readonly maxDeadlineMs?: number;
 }
@@ -68,12 +70,14 @@ export function serveGrpcCall(
   return new Promise<void>((resolve) => {
     const limit = options.maxRequestBytes ?? maxRequestBytes;
     const budget = options.buffered;
+    const client = budget ? (stream.session?.socket?.remoteAddress ?? "") : "";
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
     const refuse = (message: string) => {
       refused = true;
       chunks.length = 0;
+      options.onRefused?.(message, client);
       respondWithStatus(stream, { code: Code.ResourceExhausted, message });
       // The answer is out; RST_STREAM(NO_ERROR) tells the client to stop sending the rest (RFC 9113 §8.1).
       stream.close(constants.NGHTTP2_NO_ERROR);
@@ -85,15 +89,15 @@ export function serveGrpcCall(
         refuse(`request message over ${limit} bytes, the largest accepted here`);
         return;
       }
-      if (budget && !budget.tryTake(chunk.byteLength)) {
-        refuse(`the server is buffering ${budget.used} bytes of requests, its limit; retry shortly`);
+      if (budget && !budget.tryTake(chunk.byteLength, client)) {
+        refuse(`${budget.refusal(chunk.byteLength, client)}; retry shortly`);
         return;
       }
       size += chunk.byteLength;
       chunks.push(chunk);
     });
     const release = () => {
-      if (budget && size > 0) budget.give(size);
+      if (budget && size > 0) budget.give(size, client);
       size = 0;
     };
     stream.once("end", () => {

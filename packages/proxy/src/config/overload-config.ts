@@ -24,6 +24,11 @@ export const overloadSchema = {
     default: 256 * 1024 * 1024,
     min: 1024 * 1024,
   }),
+  maxBufferedBytesPerClient: field.integer(
+    "request bytes one client address may have buffered at once (its share of maxBufferedBytes, so one client cannot take it " +
+      "all); a call past it is RESOURCE_EXHAUSTED",
+    { default: 64 * 1024 * 1024, min: 1024 * 1024 },
+  ),
   maxHeaderBytes: field.integer("size of one request's headers (HTTP/2 header list, HTTP/1.1 header block)", {
     default: 16 * 1024,
     min: 1024,

@@ -4,6 +4,7 @@ import { Code, ConnectError, type HealthReport, type Logger, type PatternDefinit
 import { PatternHost } from "@prism/pattern-sdk/host";
 import { type ByteBudget, type GrpcMethod, respondWithStatus, type ServeCallOptions, serveGrpcCall } from "@prism/wire";
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { RefusalLog } from "../server/call-refusals.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { requestLimitOf } from "./request-limit.js";
 import type { InvokeOptions, PatternRuntime } from "./pattern-runtime.js";
@@ -30,6 +31,8 @@ export interface InProcessPatternOptions {
   buffered: ByteBudget;
   /** Longest deadline honoured; longer ones are clamped. */
   maxDeadlineMs: number;
+  /** Told of every call refused for a bound. */
+  onRefused: RefusalLog;
 }
 
 /** Runs a pattern definition inside the proxy. */
@@ -50,6 +53,7 @@ export class InProcessPattern implements PatternRuntime {
       onStreamError: (error) => options.logger.debug(`a call's stream failed: ${error.message}`),
       buffered: options.buffered,
       maxDeadlineMs: options.maxDeadlineMs,
+      onRefused: options.onRefused,
       // Read per call: the pattern's own limit, known once it is initialized.
       get maxRequestBytes() {
         return host.requestLimit;

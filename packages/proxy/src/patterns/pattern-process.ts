@@ -5,11 +5,12 @@
 import type { Message } from "@bufbuild/protobuf";
 import { Code, ConfigError, ConnectError, type HealthReport, type Logger } from "@prism/pattern-sdk";
 import { configFieldHeader, configProblemHeader } from "@prism/pattern-sdk/host";
-import { callServerStreaming, callUnary, respondWithStatus } from "@prism/wire";
+import { type ByteBudget, callServerStreaming, callUnary, resetBudget, respondWithStatus } from "@prism/wire";
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import type { ClientHttp2Session, IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { dataPlaneMethods, type MethodSchemas } from "../config/api-names.js";
+import type { RefusalLog } from "../server/call-refusals.js";
 import { type ForwardOptions, forwardGrpcCall } from "../server/forward-grpc-call.js";
 import type { ClientCalls } from "./client-calls.js";
 import { HealthMonitor } from "./health-monitor.js";
@@ -61,6 +62,10 @@ export interface PatternProcessOptions {
   maxDeadlineMs: number;
   /** Calls in flight per client address, shared by every process pattern of the proxy. */
   clientCalls: ClientCalls;
+  /** Request bytes buffered across every call of the proxy (forwarded requests count until they have arrived). */
+  buffered: ByteBudget;
+  /** Told of every call refused for a bound. */
+  onRefused: RefusalLog;
 }
 
 /** HTTP/2 connections the proxy keeps to one pattern process. */
@@ -106,6 +111,8 @@ export class PatternProcess implements PatternRuntime {
       requestLimit: options.requestLimit,
       maxDeadlineMs: options.maxDeadlineMs,
       onStreamError: (error) => options.logger.debug(`a caller's stream failed: ${error.message}`),
+      buffered: options.buffered,
+      onRefused: options.onRefused,
     };
     this.saturatedAt = Math.floor(poolSessions * poolStreamsPerSession * 0.9);
     this.monitor = new HealthMonitor({
@@ -146,32 +153,20 @@ export class PatternProcess implements PatternRuntime {
   /** Pipes the call to the pattern, or answers UNAVAILABLE while it is down (RESOURCE_EXHAUSTED past a bound). */
   serveGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     const client = stream.session?.socket?.remoteAddress ?? "unknown";
-    const { clientCalls } = this.options;
-    if (!clientCalls.tryAcquire(client)) {
-      respondWithStatus(stream, {
-        code: Code.ResourceExhausted,
-        message: `this client has ${clientCalls.of(client)} calls in flight to process patterns, overload.maxCallsPerClient; retry shortly`,
-      });
-      return;
-    }
-    const lease = this.lease();
+    const lease = this.clientLease(client);
     if (lease instanceof ConnectError) {
-      clientCalls.release(client);
       respondWithStatus(stream, { code: lease.code, message: lease.rawMessage });
       return;
     }
-    forwardGrpcCall(stream, headers, lease.session, this.forwarding, () => {
-      lease.release();
-      clientCalls.release(client);
-    });
+    forwardGrpcCall(stream, headers, client, lease.session, this.forwarding, lease.release);
   }
 
   /** Calls a unary method of the pattern with a decoded request. */
   async invokeUnary(path: string, request: Message, options: InvokeOptions): Promise<Message> {
-    const lease = this.lease();
+    const lease = this.clientLease(options.client);
     if (lease instanceof ConnectError) throw lease;
-    const method = findMethod(path, request);
     try {
+      const method = findMethod(path, request);
       return await callUnary(lease.session, path, method.input, method.output, request as never, {
         timeoutMs: options.timeoutMs,
         signal: options.signal,
@@ -183,10 +178,10 @@ export class PatternProcess implements PatternRuntime {
 
   /** Streams a server-streaming method of the pattern with a decoded request. */
   async *invokeServerStreaming(path: string, request: Message, options: InvokeOptions): AsyncIterable<Message> {
-    const lease = this.lease();
+    const lease = this.clientLease(options.client);
     if (lease instanceof ConnectError) throw lease;
-    const method = findMethod(path, request);
     try {
+      const method = findMethod(path, request);
       yield* callServerStreaming(lease.session, path, method.input, method.output, request as never, {
         timeoutMs: options.timeoutMs,
         signal: options.signal,
@@ -194,6 +189,32 @@ export class PatternProcess implements PatternRuntime {
     } finally {
       lease.release();
     }
+  }
+
+  /** A session for one call of `client`, counted against its calls in flight; or the error to answer with (refusals logged). */
+  private clientLease(client: string): SessionLease | ConnectError {
+    const { clientCalls, onRefused } = this.options;
+    if (!clientCalls.tryAcquire(client)) {
+      const message = `this client has ${clientCalls.of(client)} calls in flight to process patterns, overload.maxCallsPerClient; retry shortly`;
+      onRefused(message, client);
+      return new ConnectError(message, Code.ResourceExhausted);
+    }
+    const lease = this.lease();
+    if (lease instanceof ConnectError) {
+      clientCalls.release(client);
+      if (lease.code === Code.ResourceExhausted) onRefused(lease.rawMessage, client);
+      return lease;
+    }
+    let released = false;
+    return {
+      session: lease.session,
+      release: () => {
+        if (released) return;
+        released = true;
+        lease.release();
+        clientCalls.release(client);
+      },
+    };
   }
 
   /** Drain → Stop → SIGTERM → SIGKILL; resolves when the process is gone. */
@@ -293,6 +314,9 @@ export class PatternProcess implements PatternRuntime {
       connect: () => connectToSocket(socketPath, logger),
       maxSessions: poolSessions,
       streamsPerSession: poolStreamsPerSession,
+      // Each session may reset resetBudget.burst calls at once (then a few a second): keep sessions
+      // well below that, so a client that vanishes with its calls rarely has to wait for the budget.
+      growAt: resetBudget.burst / 2,
       logger,
       describe: () => this.description,
     });

@@ -9,6 +9,8 @@ export interface InvokeOptions {
   signal: AbortSignal;
   /** Remaining deadline in milliseconds, when the caller set one. */
   timeoutMs: number | undefined;
+  /** The caller's address (calls per client are bounded on the process hop). */
+  client: string;
 }
 
 /** A started pattern serving one API of one namespace. */

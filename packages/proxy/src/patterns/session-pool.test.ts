@@ -23,11 +23,12 @@ function dial(): Promise<ClientHttp2Session | undefined> {
   });
 }
 
-function makePool(streamsPerSession: number, maxSessions = 2, logs: string[] = []): SessionPool {
+function makePool(streamsPerSession: number, maxSessions = 2, logs: string[] = [], growAt?: number): SessionPool {
   pool = new SessionPool({
     connect: dial,
     maxSessions,
     streamsPerSession,
+    ...(growAt === undefined ? {} : { growAt }),
     logger: createLogger({ write: (line) => logs.push(line) }),
     describe: () => "test pattern",
   });
@@ -76,6 +77,19 @@ describe("SessionPool", () => {
     p.acquire();
     p.acquire();
     p.acquire(); // past half: a second session is opened in the background
+    await new Promise<void>((resolve) => {
+      const check = () => (serverSessions.size >= 2 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    expect(serverSessions.size).toBe(2);
+  });
+
+  it("opens another session at growAt calls, well before capacity", async () => {
+    const p = makePool(100, 3, [], 2);
+    await p.open();
+    p.acquire();
+    p.acquire();
+    p.acquire(); // the least loaded has 2: another session is opened in the background
     await new Promise<void>((resolve) => {
       const check = () => (serverSessions.size >= 2 ? resolve() : setTimeout(check, 5));
       check();

@@ -14,6 +14,11 @@ export interface SessionPoolOptions {
   maxSessions: number;
   /** Calls per session before another session is used (below the pattern's stream limit). */
   streamsPerSession: number;
+  /**
+   * Calls on the least loaded session at which another session is opened (default: half of
+   * streamsPerSession). Spreading calls spreads a mass cancellation over several sessions' reset budgets.
+   */
+  growAt?: number;
   /** Where connection losses are logged. */
   logger: Logger;
   /** Names the pattern in log lines. */
@@ -67,7 +72,7 @@ export class SessionPool {
       void this.grow();
       return "connecting";
     }
-    if (best.active >= this.options.streamsPerSession / 2 && this.sessions.length < this.options.maxSessions) {
+    if (best.active >= (this.options.growAt ?? this.options.streamsPerSession / 2) && this.sessions.length < this.options.maxSessions) {
       void this.grow();
     }
     if (best.active >= this.options.streamsPerSession) return "at-capacity";

@@ -1,7 +1,7 @@
 // The Connect / gRPC-Web front door (HTTP/1.1 and HTTP/2): connect-node decodes the call, and each
 // method is forwarded to the namespace's pattern as a decoded message. gRPC over HTTP/2 skips this.
 import type { DescService, Message } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, createContextKey, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
@@ -19,11 +19,15 @@ export interface ConnectFrontDoorOptions {
   maxDeadlineMs: number;
 }
 
+/** The caller's address, carried to the handlers (calls per client are bounded on the process hop). */
+const clientAddress = createContextKey("unknown", { description: "client address" });
+
 /** Builds the Connect handler serving every API through `router`. */
 export function createConnectFrontDoor(router: NamespaceRouter, options: ConnectFrontDoorOptions): FrontDoorHandler {
   return connectNodeAdapter({
     readMaxBytes: options.readMaxBytes,
     maxTimeoutMs: options.maxDeadlineMs,
+    contextValues: (request) => createContextValues().set(clientAddress, request.socket?.remoteAddress ?? "unknown"),
     routes(connect: ConnectRouter) {
       for (const service of Object.values(apiServices)) {
         connect.service(service, forwardingImpl(service, router) as never);
@@ -37,15 +41,17 @@ function forwardingImpl(service: DescService, router: NamespaceRouter): Record<s
   for (const method of service.methods) {
     const path = `/${service.typeName}/${method.name}`;
     const runtimeFor = (context: HandlerContext) => router.routeOrThrow(context.requestHeader.get(namespaceHeader) ?? undefined, path);
+    const invokeOptions = (context: HandlerContext) => ({
+      signal: context.signal,
+      timeoutMs: context.timeoutMs(),
+      client: context.values.get(clientAddress),
+    });
     if (method.methodKind === "unary") {
       impl[method.localName] = (request: Message, context: HandlerContext) =>
-        runtimeFor(context).invokeUnary(path, request, { signal: context.signal, timeoutMs: context.timeoutMs() });
+        runtimeFor(context).invokeUnary(path, request, invokeOptions(context));
     } else if (method.methodKind === "server_streaming") {
       impl[method.localName] = (request: Message, context: HandlerContext) =>
-        endAtDeadline(
-          runtimeFor(context).invokeServerStreaming(path, request, { signal: context.signal, timeoutMs: context.timeoutMs() }),
-          context,
-        );
+        endAtDeadline(runtimeFor(context).invokeServerStreaming(path, request, invokeOptions(context)), context);
     }
   }
   return impl;

@@ -3,19 +3,23 @@
 // with a gRPC status: when the pattern's side ends without one (crash, reset, lost connection),
 // the caller gets UNAVAILABLE, which is retryable, never a bare stream reset. The proxy holds the
 // call to its deadline (clamped) and to the namespace's largest request itself, whatever the
-// pattern does.
+// pattern does, and counts the request bytes against the proxy's buffer budget (the pattern
+// buffers the whole request before it decodes it). Cancellations are paced (see resetStream).
 import { Code } from "@connectrpc/connect";
 import {
+  type ByteBudget,
   type ErrorSink,
   formatGrpcTimeout,
   type GrpcStatus,
   ignoreError,
   malformedTimeoutMessage,
   parseGrpcTimeout,
+  resetStream,
   respondWithStatus,
   statusTrailers,
 } from "@prism/wire";
 import { type ClientHttp2Session, constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import type { RefusalLog } from "./call-refusals.js";
 
 /** Called once when the forwarded call has ended, either way. */
 export type ForwardDone = () => void;
@@ -30,12 +34,17 @@ export interface ForwardOptions {
   readonly maxDeadlineMs: number;
   /** The caller's stream errors the proxy handled (for a debug log). */
   readonly onStreamError?: ErrorSink;
+  /** Request bytes buffered across every call, and per client address. */
+  readonly buffered?: ByteBudget;
+  /** Told of every call refused for a bound. */
+  readonly onRefused?: RefusalLog;
 }
 
-/** Pipes the call on `stream` to `session`; `done` runs once when it has ended, either way. */
+/** Pipes the call of `client` (its address) on `stream` to `session`; `done` runs once when it has ended, either way. */
 export function forwardGrpcCall(
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
+  client: string,
   session: ClientHttp2Session,
   options: ForwardOptions,
   done: ForwardDone,
@@ -66,23 +75,48 @@ export function forwardGrpcCall(
   let trailersWanted = false;
   let answeredTrailersOnly = false;
   let received = 0;
+  let requestEnded = false;
+  /** Request bytes taken from the buffer budget, given back once the request has ended (or the call has). */
+  let held = 0;
+  const giveBack = () => {
+    options.buffered?.give(held, client);
+    held = 0;
+  };
 
+  /**
+   * Once the answer is complete, a request still arriving is cut: RST_STREAM(NO_ERROR) tells the
+   * client to stop sending (RFC 9113 §8.1), so a call the pattern refused early does not hang.
+   */
+  const stopRequest = () => {
+    if (!requestEnded && !stream.closed && !stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR);
+  };
+  const sendTrailers = (sent: OutgoingHttpHeaders) => {
+    stream.sendTrailers(sent);
+    stopRequest();
+  };
   /** Ends a response whose headers went out with `status`, unless the pattern's own status is known. */
   const endWith = (status: GrpcStatus) => {
     if (answeredTrailersOnly || stream.closed || stream.destroyed) return;
     if (!stream.headersSent) {
       respondWithStatus(stream, status);
+      stopRequest();
       return;
     }
     if (trailers) return; // the pattern's status is on its way
     trailers = statusTrailers(status);
-    if (trailersWanted) stream.sendTrailers(trailers);
+    if (trailersWanted) sendTrailers(trailers);
     else stream.end();
   };
   /** Ends the call here with `status` and cancels it on the pattern. */
   const abandon = (status: GrpcStatus) => {
     endWith(status);
-    if (!upstream.closed) upstream.close(constants.NGHTTP2_CANCEL);
+    resetStream(upstream);
+  };
+  /** Refuses the call for a bound: RESOURCE_EXHAUSTED, logged. */
+  const refuse = (message: string) => {
+    options.onRefused?.(message, client);
+    abandon({ code: Code.ResourceExhausted, message });
+    stopRequest();
   };
   const deadline =
     timeoutMs === undefined
@@ -94,17 +128,18 @@ export function forwardGrpcCall(
     if ((flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
       answeredTrailersOnly = true;
       stream.respond(responseHeaders, { endStream: true }); // trailers-only: the status is in these headers
+      stopRequest();
       return;
     }
     stream.respond(responseHeaders, { waitForTrailers: true });
     stream.once("wantTrailers", () => {
       trailersWanted = true;
-      if (trailers) stream.sendTrailers(trailers);
+      if (trailers) sendTrailers(trailers);
     });
   });
   upstream.on("trailers", (received) => {
     trailers = received;
-    if (trailersWanted && !stream.closed) stream.sendTrailers(received);
+    if (trailersWanted && !stream.closed) sendTrailers(received);
   });
   upstream.on("data", (chunk: Buffer) => {
     if (!stream.write(chunk)) {
@@ -131,24 +166,32 @@ export function forwardGrpcCall(
     done();
   });
   stream.on("data", (chunk: Buffer) => {
+    if (stream.closed) return;
     received += chunk.byteLength;
     if (received > options.requestLimit) {
-      abandon({
-        code: Code.ResourceExhausted,
-        message: `request message over ${options.requestLimit} bytes, the largest this namespace accepts`,
-      });
-      // The answer is out; RST_STREAM(NO_ERROR) tells the client to stop sending the rest (RFC 9113 §8.1).
-      stream.close(constants.NGHTTP2_NO_ERROR);
+      refuse(`request message over ${options.requestLimit} bytes, the largest this namespace accepts`);
       return;
+    }
+    if (options.buffered) {
+      if (!options.buffered.tryTake(chunk.byteLength, client)) {
+        refuse(`${options.buffered.refusal(chunk.byteLength, client)}; retry shortly`);
+        return;
+      }
+      held += chunk.byteLength;
     }
     if (!upstream.write(chunk)) {
       stream.pause();
       upstream.once("drain", () => stream.resume());
     }
   });
-  stream.on("end", () => upstream.end());
+  stream.on("end", () => {
+    requestEnded = true;
+    giveBack();
+    upstream.end();
+  });
   stream.on("close", () => {
     clearTimeout(deadline);
-    if (!upstream.closed) upstream.close(constants.NGHTTP2_CANCEL);
+    giveBack();
+    resetStream(upstream);
   });
 }

@@ -1,11 +1,12 @@
 // Bounds on the Connect / gRPC-Web front door before Connect reads a request: deadline headers
 // clamped to the longest deadline (a longer one would overflow a timer and end the call at once),
 // a declared body over the largest legal message refused unread, and every call's body counted
-// against the bytes the proxy may buffer at once.
+// against the bytes the proxy may buffer at once (and the share of its client address).
 import { Code } from "@connectrpc/connect";
 import { type ByteBudget, formatGrpcTimeout, parseGrpcTimeout } from "@prism/wire";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { RefusalLog } from "./call-refusals.js";
 import type { FrontDoorHandler } from "./connect-front-door.js";
 import { refuseFrontDoorCall } from "./refuse-front-door-call.js";
 
@@ -17,6 +18,8 @@ export interface FrontDoorLimits {
   maxRequestBytes: number;
   /** Longest deadline honoured. */
   maxDeadlineMs: number;
+  /** Told of every call refused for a bound. */
+  onRefused: RefusalLog;
 }
 
 /** Wraps the front door with the limits; GET requests (health, Connect GET) pass through. */
@@ -29,31 +32,26 @@ export function withFrontDoorLimits(limits: FrontDoorLimits, next: FrontDoorHand
     }
     const declared = Number(request.headers["content-length"]);
     const length = Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined;
+    const client = request.socket?.remoteAddress ?? "unknown";
+    const refuse = (message: string) => {
+      limits.onRefused(message, client);
+      refuseFrontDoorCall(request, response, Code.ResourceExhausted, message);
+    };
     if (length !== undefined && length > limits.maxRequestBytes) {
-      refuseFrontDoorCall(
-        request,
-        response,
-        Code.ResourceExhausted,
-        `request body of ${length} bytes is over ${limits.maxRequestBytes}, the largest accepted`,
-      );
+      refuse(`request body of ${length} bytes is over ${limits.maxRequestBytes}, the largest accepted`);
       return;
     }
     // A body of unknown length may grow to the largest accepted message (Connect stops reading there).
     const bytes = length ?? limits.maxRequestBytes;
-    if (!limits.buffered.tryTake(bytes)) {
-      refuseFrontDoorCall(
-        request,
-        response,
-        Code.ResourceExhausted,
-        `the proxy is buffering ${limits.buffered.used} bytes of requests, overload.maxBufferedBytes; retry shortly`,
-      );
+    if (!limits.buffered.tryTake(bytes, client)) {
+      refuse(`${limits.buffered.refusal(bytes, client)} (overload.maxBufferedBytes, overload.maxBufferedBytesPerClient); retry shortly`);
       return;
     }
     let held = true;
     const release = () => {
       if (!held) return;
       held = false;
-      limits.buffered.give(bytes);
+      limits.buffered.give(bytes, client);
     };
     // The body is read (and decoded) before the response starts: release then, or when the call ends early.
     request.once("end", release);

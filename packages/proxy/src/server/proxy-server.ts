@@ -3,7 +3,8 @@
 // On HTTP/2, gRPC calls take the hot path (route by namespace, then in-process dispatch or a frame
 // pipe); everything else (Connect, gRPC-Web) goes to the Connect front door. Every connection has
 // a deadline for its first headers and an idle timeout; streams per connection and header sizes
-// are bounded.
+// are bounded. A connection the proxy closes is cut at the socket after a grace period: a client
+// that never reads or never closes its side does not keep it.
 import type { Logger } from "@prism/pattern-sdk";
 import { createServer as createHttp1Server } from "node:http";
 import {
@@ -45,9 +46,21 @@ export interface ProxyServerOptions {
 
 const http2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
-/** Open streams of one HTTP/2 connection, and the listener that counts one down. */
-interface SessionStreams {
+/** How long a connection the proxy closes may take to close before its socket is destroyed. */
+const closeGraceMs = 1000;
+
+/** One HTTP/2 connection: its socket, its calls and since when it has had none open. */
+interface SessionState {
+  /** The TCP socket under the session (closing the session alone waits for the peer). */
+  readonly socket: Socket;
+  /** Calls open now. */
   open: number;
+  /** Whether a call was ever opened (until then the headers timeout applies, after it the idle timeout). */
+  called: boolean;
+  /** When the last call ended (or the connection opened). */
+  idleSince: number;
+  /** Set once the proxy decided to close it. */
+  cut: boolean;
   readonly onStreamClose: () => void;
 }
 
@@ -64,8 +77,16 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
     settings: { maxConcurrentStreams: overload.maxStreamsPerConnection, maxHeaderListSize: overload.maxHeaderBytes },
     maxSessionInvalidFrames: 100,
   });
+  // Timeouts are checked this often (Node's own default, 30 s, would let a 1 s headers timeout last 31 s).
+  const checkIntervalMs = Math.min(1000, Math.max(50, Math.floor(overload.headersTimeoutMs / 4)));
   const h1 = createHttp1Server(
-    { headersTimeout: overload.headersTimeoutMs, requestTimeout: overload.requestTimeoutMs, maxHeaderSize: overload.maxHeaderBytes },
+    {
+      // Node refuses a headers timeout longer than the request timeout: the request timeout covers the headers too.
+      headersTimeout: Math.min(overload.headersTimeoutMs, overload.requestTimeoutMs),
+      requestTimeout: overload.requestTimeoutMs,
+      maxHeaderSize: overload.maxHeaderBytes,
+      connectionsCheckingInterval: checkIntervalMs,
+    },
     frontDoor,
   );
   h1.timeout = overload.idleTimeoutMs;
@@ -80,37 +101,65 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
     response.once("close", () => busyHttp1.delete(request.socket));
   });
 
-  const sessions = new Map<ServerHttp2Session, SessionStreams>();
+  const sessions = new Map<ServerHttp2Session, SessionState>();
   const sockets = new Set<Socket>();
   const isHttp2 = new WeakSet<Socket>();
   /** Set by close(): called once the last connection has closed. */
   let whenNoSockets: (() => void) | undefined;
+  /** The socket whose HTTP/2 session is being created (the "session" event comes synchronously). */
+  let connecting: Socket | undefined;
 
-  h2.on("session", (session) => {
-    const streams: SessionStreams = {
-      open: 0,
-      onStreamClose: () => {
-        streams.open--;
-      },
-    };
-    sessions.set(session, streams);
-    session.on("error", onSessionError);
-    session.once("close", () => sessions.delete(session));
-    // Until its first call the connection has headersTimeoutMs; then it may idle idleTimeoutMs
-    // between calls. A connection with calls open is never cut for idling (a quiet subscription).
-    session.setTimeout(overload.headersTimeoutMs, () => {
-      if (streams.open > 0 || session.closed || session.destroyed) return;
-      logger.debug("closing an idle HTTP/2 connection", { remote: session.socket?.remoteAddress });
+  /** GOAWAY and close; the socket is destroyed after closeGraceMs whatever the peer does. */
+  const cut = (session: ServerHttp2Session, state: SessionState, why: string) => {
+    if (state.cut) return;
+    state.cut = true;
+    logger.debug(`closing an HTTP/2 connection: ${why}`, { remote: state.socket.remoteAddress });
+    if (!session.closed && !session.destroyed) {
       session.goaway(constants.NGHTTP2_NO_ERROR);
       session.close();
-      setTimeout(() => session.destroy(), 1000).unref();
-    });
+    }
+    setTimeout(() => state.socket.destroy(), closeGraceMs).unref();
+  };
+  // Until its first call a connection has headersTimeoutMs; then it may idle idleTimeoutMs between
+  // calls. Only calls count: frames such as PING do not keep a connection without calls open, and a
+  // connection with calls open is never cut for idling (a quiet subscription).
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [session, state] of sessions) {
+      if (state.open > 0 || state.cut) continue;
+      if (!state.called && now - state.idleSince >= overload.headersTimeoutMs)
+        cut(session, state, "no call within overload.headersTimeoutMs");
+      else if (state.called && now - state.idleSince >= overload.idleTimeoutMs) cut(session, state, "idle for overload.idleTimeoutMs");
+    }
+  }, checkIntervalMs);
+  sweep.unref();
+
+  h2.on("session", (session) => {
+    const socket = connecting;
+    if (!socket) {
+      session.destroy();
+      return;
+    }
+    const state: SessionState = {
+      socket,
+      open: 0,
+      called: false,
+      idleSince: Date.now(),
+      cut: false,
+      onStreamClose: () => {
+        if (--state.open === 0) state.idleSince = Date.now();
+      },
+    };
+    sessions.set(session, state);
+    session.on("error", onSessionError);
+    socket.once("close", () => sessions.delete(session));
   });
   h2.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
-    const streams = sessions.get(stream.session as ServerHttp2Session);
-    if (streams) {
-      if (streams.open++ === 0) stream.session?.setTimeout(overload.idleTimeoutMs);
-      stream.once("close", streams.onStreamClose);
+    const state = sessions.get(stream.session as ServerHttp2Session);
+    if (state) {
+      state.open++;
+      state.called = true;
+      stream.once("close", state.onStreamClose);
     }
     const contentType = headers["content-type"];
     if (contentType === "application/grpc" || contentType === "application/grpc+proto") {
@@ -131,8 +180,14 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
       if (sockets.size === 0) whenNoSockets?.();
     });
     sniff(socket, overload.headersTimeoutMs, (http2) => {
-      if (http2) isHttp2.add(socket);
-      (http2 ? h2 : h1).emit("connection", socket);
+      if (!http2) {
+        h1.emit("connection", socket);
+        return;
+      }
+      isHttp2.add(socket);
+      connecting = socket;
+      h2.emit("connection", socket);
+      connecting = undefined;
     });
   });
 
@@ -140,6 +195,7 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
     if (tcp.listening) tcp.close();
     for (const session of sessions.keys()) session.close();
   };
+  tcp.once("close", () => clearInterval(sweep));
   return {
     tcp,
     get connections() {

@@ -3,6 +3,7 @@
 // PubSub building blocks, errors and the logger interface. Hosts (the proxy, the test kit) use
 // `@prism/pattern-sdk/host`; tests use `@prism/testkit`.
 export { Code, ConnectError } from "@connectrpc/connect";
+export type { CallContext, CallerIdentity } from "@prism/wire";
 export {
   type BooleanField,
   type ConfigField,

@@ -107,6 +107,8 @@ async function startServing(
     // its clients go away: Node's rapid-reset protection must not drop that connection. (Node 20
     // ignores these options; the proxy paces its resets below Node's defaults, see resetStream.)
     ...(values.socket ? trustedPeerResets : {}),
+    // On its unix socket the one peer is the proxy, which tells who the (authenticated) caller is.
+    trustIdentityHeader: values.socket !== undefined,
   });
 
   if (values.socket) rmSync(values.socket, { force: true });

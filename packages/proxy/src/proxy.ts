@@ -9,6 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { apiServices, type ApiName } from "./config/api-names.js";
 import type { BindingConfig, ProxyConfig } from "./config/proxy-config.js";
+import { Authorizer, type NamespaceAccess } from "./auth/authorizer.js";
+import { createTokenVerifier } from "./auth/token-verifier.js";
+import { effectiveAuthMode } from "./config/proxy-config.js";
 import { ClientCalls } from "./patterns/client-calls.js";
 import { InProcessPattern } from "./patterns/inprocess-pattern.js";
 import { loadPatternDefinition, patternCommand } from "./patterns/pattern-module.js";
@@ -69,6 +72,7 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
     rmSync(socketDir, { recursive: true, force: true });
   };
 
+  const authorizer = await createAuthorizer(config, logger);
   if (config.namespaces.size === 0) {
     logger.warn(`${config.file ?? "config"}: namespaces is empty: the proxy serves no namespace, so every call fails NOT_FOUND`);
   }
@@ -89,13 +93,13 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
 
   // The largest message of any namespace (the default when there is none): the front door reads no more.
   const maxRequestBytes = Math.max(requestLimitOf(undefined), ...runtimes.map((runtime) => runtime.requestLimit));
-  const connect = createConnectFrontDoor(router, { readMaxBytes: maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs });
+  const connect = createConnectFrontDoor(router, { readMaxBytes: maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs, authorizer });
   const limited = withFrontDoorLimits(
     { buffered: shared.buffered, maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs, onRefused: shared.onRefused },
     withDecodeErrorStatus(connect),
   );
   const frontDoor = withCors(config.cors, withHealthEndpoint(router, config.health, limited), logger);
-  const server = createProxyServer(router, frontDoor, { overload: config.overload, logger });
+  const server = createProxyServer(router, frontDoor, { overload: config.overload, authorizer, logger });
   const [host, port] = splitHostPort(config.listen);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -183,6 +187,37 @@ async function createRuntime(
     buffered: shared.buffered,
     onRefused: shared.onRefused,
   });
+}
+
+/** The call checker when the config asks for authentication; logs how the proxy is guarded either way. */
+async function createAuthorizer(config: ProxyConfig, logger: Logger): Promise<Authorizer | undefined> {
+  const mode = effectiveAuthMode(config.auth);
+  if (mode === "none") {
+    logger.warn(`auth.mode is none: anyone who reaches ${config.listen} may read and write every namespace`);
+    return undefined;
+  }
+  if (mode === "open") {
+    logger.info(`no auth block: open to callers on this host only (${config.listen} is a loopback address)`);
+    return undefined;
+  }
+  const verifier = await createTokenVerifier(config.auth, config.baseDir);
+  logger.info(
+    `callers must send a bearer token from ${config.auth.issuer} for ${config.auth.audience.join(" or ")} (keys: ${verifier.keySource})`,
+  );
+  return new Authorizer(verifier, namespaceAccess(config), new Set(config.auth.admin), config.auth.tokenCacheSize);
+}
+
+/** Each namespace's access rules as sets, for O(1) checks. */
+export function namespaceAccess(config: Pick<ProxyConfig, "namespaces">): Map<string, NamespaceAccess> {
+  const access = new Map<string, NamespaceAccess>();
+  for (const namespace of config.namespaces.values()) {
+    access.set(namespace.name, {
+      read: new Set(namespace.access.read),
+      write: new Set(namespace.access.write),
+      admin: new Set(namespace.access.admin),
+    });
+  }
+  return access;
 }
 
 /** Bounds every pattern runtime of the proxy shares. */

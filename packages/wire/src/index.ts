@@ -7,6 +7,7 @@
 export { callServerStreaming } from "./call-server-streaming.js";
 export { type CallUnaryOptions, callUnary } from "./call-unary.js";
 export { ByteBudget } from "./byte-budget.js";
+export { callerIdentityHeader, decodeCallerIdentity, encodeCallerIdentity } from "./caller-identity-header.js";
 export { type ErrorSink, ignoreError } from "./error-sink.js";
 export { decodeSingleFrame, encodeFrame, FrameReader, frameHeaderBytes, type SingleFrame } from "./grpc-frame.js";
 export { addService, type GrpcMethod, type GrpcMethodTable } from "./grpc-method-table.js";
@@ -15,5 +16,12 @@ export { encodeGrpcMessage, type GrpcStatus, statusFromError, statusTrailers } f
 export { defaultMaxDeadlineMs, formatGrpcTimeout, type GrpcTimeout, malformedTimeoutMessage, parseGrpcTimeout } from "./grpc-timeout.js";
 export { ResetPacer, resetBudget, resetStream } from "./reset-pacer.js";
 export { maxRequestBytes, respondWithStatus, type ServeCallOptions, serveGrpcCall, shareResponse } from "./serve-grpc-call.js";
-export type { CallContext, MethodHandler, ServerStreamingHandler, ServiceHandlers, UnaryHandler } from "./service-handlers.js";
+export type {
+  CallContext,
+  CallerIdentity,
+  MethodHandler,
+  ServerStreamingHandler,
+  ServiceHandlers,
+  UnaryHandler,
+} from "./service-handlers.js";
 export { statusFromResponse } from "./status-from-response.js";

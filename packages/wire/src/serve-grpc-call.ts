@@ -8,7 +8,8 @@ import type { ByteBudget } from "./byte-budget.js";
 import { type ErrorSink, ignoreError } from "./error-sink.js";
 import { decodeSingleFrame, encodeFrame } from "./grpc-frame.js";
 import type { GrpcMethod } from "./grpc-method-table.js";
-import type { CallContext } from "./service-handlers.js";
+import { callerIdentityHeader, decodeCallerIdentity } from "./caller-identity-header.js";
+import type { CallContext, CallerIdentity } from "./service-handlers.js";
 import { statusFromError, statusTrailers, type GrpcStatus } from "./grpc-status.js";
 import { malformedTimeoutMessage, parseGrpcTimeout } from "./grpc-timeout.js";
 
@@ -38,6 +39,8 @@ export interface ServeCallOptions {
   readonly onRefused?: (message: string, client: string) => void;
   /** Longest deadline honoured; longer grpc-timeout values are clamped to it. */
   readonly maxDeadlineMs?: number;
+  /** Take the caller's identity from the prism-identity header (only where the one peer is the proxy). */
+  readonly trustIdentityHeader?: boolean;
 }
 
 const noOptions: ServeCallOptions = {};
@@ -66,6 +69,7 @@ export function serveGrpcCall(
   headers: IncomingHttpHeaders,
   method: GrpcMethod,
   options: ServeCallOptions = noOptions,
+  identity?: CallerIdentity,
 ): Promise<void> {
   return new Promise<void>((resolve) => {
     const limit = options.maxRequestBytes ?? maxRequestBytes;
@@ -105,7 +109,8 @@ export function serveGrpcCall(
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
       chunks.length = 0;
       release(); // the decoded message is the handler's now
-      runCall(stream, headers, method, body, options.maxDeadlineMs)
+      const caller = identity ?? (options.trustIdentityHeader ? decodeCallerIdentity(headers[callerIdentityHeader]) : undefined);
+      runCall(stream, headers, method, body, options.maxDeadlineMs, caller)
         .catch((error: unknown) => respondWithStatus(stream, statusFromError(error)))
         .finally(resolve);
     });
@@ -122,6 +127,7 @@ async function runCall(
   method: GrpcMethod,
   body: Buffer,
   maxDeadlineMs: number | undefined,
+  identity: CallerIdentity | undefined,
 ): Promise<void> {
   const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"], maxDeadlineMs);
   if (timeoutMs === "malformed") {
@@ -149,7 +155,7 @@ async function runCall(
     });
     return;
   }
-  const call = new CallCancellation();
+  const call = new CallCancellation(identity);
   const onClose = () => call.abort(new ConnectError("caller went away", Code.Canceled));
   stream.once("close", onClose);
   const timer =
@@ -179,6 +185,12 @@ async function runCall(
  */
 class CallCancellation implements CallContext {
   private controller: AbortController | undefined;
+
+  constructor(
+    /** The caller, when the proxy authenticated the call. */
+    readonly identity: CallerIdentity | undefined,
+  ) {}
+
   private reason: unknown;
   /** Whether the call was aborted (caller gone or deadline passed). */
   aborted = false;

@@ -17,6 +17,22 @@ import type {
 export interface CallContext {
   /** Aborted when the caller goes away or the deadline passes. */
   readonly signal: AbortSignal;
+  /** The caller, when the proxy authenticated the call; undefined on an open proxy. */
+  readonly identity?: CallerIdentity | undefined;
+}
+
+/**
+ * A caller the proxy verified: who, in which groups or roles, with which scopes. Never a token.
+ *
+ * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
+ */
+export interface CallerIdentity {
+  /** The subject (e.g. the token's `sub`). */
+  readonly subject: string;
+  /** Groups or roles. */
+  readonly groups: readonly string[];
+  /** Scopes. */
+  readonly scopes: readonly string[];
 }
 
 /**

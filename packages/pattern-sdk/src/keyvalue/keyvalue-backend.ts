@@ -1,6 +1,7 @@
 // The contract a KeyValue pattern implements: plain async methods over string keys and byte values.
 // Input validation (empty keys, size limits, cursor shape) happens before these are called;
 // backends throw `ConnectError` with a gRPC `Code` for anything else that goes wrong.
+import type { CallContext } from "@prism/wire";
 
 /** One key (and, when requested, its value) returned by a scan. */
 export interface KeyValueItem {
@@ -40,22 +41,26 @@ export interface KeyValueEntry {
   ttlMs: number;
 }
 
-/** A KeyValue backend. Optional batch methods fall back to one call per key when absent. */
+/**
+ * A KeyValue backend. Optional batch methods fall back to one call per key when absent. Every
+ * method also receives the call's `context` (its abort signal and, when the proxy authenticates
+ * callers, the verified `identity`); most backends ignore it.
+ */
 export interface KeyValueBackend {
   /** Stores `value` under `key`, replacing any previous value and TTL; ttlMs 0 = no expiry. */
-  set(key: string, value: Uint8Array, ttlMs: number): Promise<void> | void;
+  set(key: string, value: Uint8Array, ttlMs: number, context?: CallContext): Promise<void> | void;
   /** Returns the value, or undefined when the key is missing or expired. */
-  get(key: string): Promise<Uint8Array | undefined> | Uint8Array | undefined;
+  get(key: string, context?: CallContext): Promise<Uint8Array | undefined> | Uint8Array | undefined;
   /** Removes the key; returns whether it existed. */
-  delete(key: string): Promise<boolean> | boolean;
+  delete(key: string, context?: CallContext): Promise<boolean> | boolean;
   /** Tells whether the key is present and not expired. */
-  exists(key: string): Promise<boolean> | boolean;
+  exists(key: string, context?: CallContext): Promise<boolean> | boolean;
   /** Returns one page of keys starting with a literal prefix. A key present for a whole scan must be returned exactly once. */
-  scan(request: ScanPageRequest): Promise<ScanPage> | ScanPage;
+  scan(request: ScanPageRequest, context?: CallContext): Promise<ScanPage> | ScanPage;
   /** Reads many keys; undefined marks a missing key. Same order as `keys`. */
-  getMany?(keys: string[]): Promise<(Uint8Array | undefined)[]>;
+  getMany?(keys: string[], context?: CallContext): Promise<(Uint8Array | undefined)[]>;
   /** Writes many entries. */
-  setMany?(entries: KeyValueEntry[]): Promise<void>;
+  setMany?(entries: KeyValueEntry[], context?: CallContext): Promise<void>;
   /** Removes many keys; whether each existed, in order. */
-  deleteMany?(keys: string[]): Promise<boolean[]>;
+  deleteMany?(keys: string[], context?: CallContext): Promise<boolean[]>;
 }

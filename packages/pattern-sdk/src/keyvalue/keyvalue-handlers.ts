@@ -44,43 +44,48 @@ export function createKeyValueHandlers(backend: KeyValueBackend, limits: KeyValu
   };
 
   return {
-    async set(request) {
+    async set(request, context) {
       checkKey(request.key);
       checkValue(request.key, request.value);
-      await backend.set(request.key, request.value, checkTtl(request.ttlMs));
+      await backend.set(request.key, request.value, checkTtl(request.ttlMs), context);
       return {};
     },
-    async get(request) {
+    async get(request, context) {
       checkKey(request.key);
-      const value = await backend.get(request.key);
+      const value = await backend.get(request.key, context);
       if (value === undefined) {
         throw new ConnectError(`key ${quote(request.key)} not found`, Code.NotFound);
       }
       return { value };
     },
-    async delete(request) {
+    async delete(request, context) {
       checkKey(request.key);
-      return { deleted: await backend.delete(request.key) };
+      return { deleted: await backend.delete(request.key, context) };
     },
-    async exists(request) {
+    async exists(request, context) {
       checkKey(request.key);
-      return { exists: await backend.exists(request.key) };
+      return { exists: await backend.exists(request.key, context) };
     },
-    async scan(request) {
+    async scan(request, context) {
       if (request.prefix.length > 0) checkKey(request.prefix, "prefix");
       const limit = request.limit === 0 ? limits.defaultScanLimit : Math.min(request.limit, limits.maxScanLimit);
-      const page = await backend.scan({
-        prefix: request.prefix,
-        cursor: request.cursor,
-        limit,
-        includeValues: request.includeValues,
-      });
+      const page = await backend.scan(
+        {
+          prefix: request.prefix,
+          cursor: request.cursor,
+          limit,
+          includeValues: request.includeValues,
+        },
+        context,
+      );
       return { items: page.items, nextCursor: page.nextCursor };
     },
-    async batchGet(request) {
+    async batchGet(request, context) {
       checkBatch(request.keys.length, "keys");
       for (const key of request.keys) checkKey(key);
-      const values = backend.getMany ? await backend.getMany(request.keys) : await Promise.all(request.keys.map((key) => backend.get(key)));
+      const values = backend.getMany
+        ? await backend.getMany(request.keys, context)
+        : await Promise.all(request.keys.map((key) => backend.get(key, context)));
       return {
         results: request.keys.map((key, i) => {
           const value = values[i];
@@ -88,7 +93,7 @@ export function createKeyValueHandlers(backend: KeyValueBackend, limits: KeyValu
         }),
       };
     },
-    async batchSet(request) {
+    async batchSet(request, context) {
       checkBatch(request.entries.length, "entries");
       const entries = request.entries.map((entry) => {
         checkKey(entry.key);
@@ -96,18 +101,18 @@ export function createKeyValueHandlers(backend: KeyValueBackend, limits: KeyValu
         return { key: entry.key, value: entry.value, ttlMs: checkTtl(entry.ttlMs) };
       });
       if (backend.setMany) {
-        await backend.setMany(entries);
+        await backend.setMany(entries, context);
       } else {
-        for (const entry of entries) await backend.set(entry.key, entry.value, entry.ttlMs);
+        for (const entry of entries) await backend.set(entry.key, entry.value, entry.ttlMs, context);
       }
       return { count: entries.length };
     },
-    async batchDelete(request) {
+    async batchDelete(request, context) {
       checkBatch(request.keys.length, "keys");
       for (const key of request.keys) checkKey(key);
       const deleted = backend.deleteMany
-        ? await backend.deleteMany(request.keys)
-        : await Promise.all(request.keys.map((key) => backend.delete(key)));
+        ? await backend.deleteMany(request.keys, context)
+        : await Promise.all(request.keys.map((key) => backend.delete(key, context)));
       return { deleted };
     },
   };

@@ -1,5 +1,6 @@
 // The contract a PubSub pattern implements: publish to a topic, open subscriptions that yield
 // messages, and (for at-least-once) acknowledge them. Validation happens before these are called.
+import type { CallContext, CallerIdentity } from "@prism/wire";
 
 /** What a subscription promises. */
 export type DeliveryGuarantee = "at-most-once" | "at-least-once";
@@ -30,6 +31,8 @@ export interface SubscribeRequestOptions {
   maxInFlight: number;
   /** Aborted when the subscriber goes away; the subscription must end. */
   signal: AbortSignal;
+  /** The subscriber, when the proxy authenticates callers. */
+  identity?: CallerIdentity | undefined;
 }
 
 /** An open subscription: an async iterable of messages. Ending the iteration closes it. */
@@ -47,7 +50,7 @@ export interface PubSubBackend {
   /** The guarantee every subscription of this backend gives. */
   readonly guarantee: DeliveryGuarantee;
   /** Publishes one message; resolves with its id once the backend accepted it. */
-  publish(topic: string, payload: Uint8Array, metadata: Record<string, string>): Promise<string>;
+  publish(topic: string, payload: Uint8Array, metadata: Record<string, string>, context?: CallContext): Promise<string>;
   /** Opens a subscription. */
   subscribe(options: SubscribeRequestOptions): Promise<PubSubSubscription>;
   /** Acks by message id alone, for a subscription this instance does not hold (optional). */

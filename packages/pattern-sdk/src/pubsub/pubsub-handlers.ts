@@ -29,7 +29,7 @@ export function createPubSubHandlers(backend: PubSubBackend, limits: PubSubLimit
   };
   const guarantee = backend.guarantee === "at-least-once" ? ProtoGuarantee.AT_LEAST_ONCE : ProtoGuarantee.AT_MOST_ONCE;
   return {
-    async publish(request) {
+    async publish(request, context) {
       checkTopic(request.topic);
       if (request.payload.byteLength > limits.maxPayloadBytes) {
         throw new ConnectError(
@@ -44,7 +44,7 @@ export function createPubSubHandlers(backend: PubSubBackend, limits: PubSubLimit
           Code.InvalidArgument,
         );
       }
-      return { messageId: await backend.publish(request.topic, request.payload, request.metadata) };
+      return { messageId: await backend.publish(request.topic, request.payload, request.metadata, context) };
     },
     async *subscribe(request, context) {
       checkTopicFilter(request.topic);
@@ -59,6 +59,7 @@ export function createPubSubHandlers(backend: PubSubBackend, limits: PubSubLimit
         group: request.group,
         maxInFlight: request.maxInFlight > 0 ? request.maxInFlight : limits.defaultMaxInFlight,
         signal: context.signal,
+        identity: context.identity,
       });
       open.set(subscription.id, subscription);
       const onAbort = () => void subscription.close();

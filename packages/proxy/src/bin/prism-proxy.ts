@@ -31,11 +31,11 @@ if (args.version) {
 
 let config: ReturnType<typeof loadProxyConfig>;
 try {
-  config = args.config ? loadProxyConfig(args.config) : defaultProxyConfig();
   if (args.listen !== undefined) {
-    const listen = parseProxyConfig({ listen: args.listen, namespaces: {} }, undefined).listen;
-    config = { ...config, listen };
+    // Checked on its own first (so its error names --listen), then with the rest of the config (auth).
+    parseProxyConfig({ listen: args.listen, namespaces: {}, auth: { mode: "none" } }, undefined);
   }
+  config = args.config ? loadProxyConfig(args.config, args.listen) : defaultProxyConfig(args.listen);
 } catch (error) {
   if (error instanceof ConfigError) {
     fail(`invalid configuration: ${error.message.replace(/^listen:/, "--listen:")}`, 2);

@@ -33,8 +33,8 @@ describe("proxy config defaults", () => {
   });
 
   it("defaultProxyConfig uses the given listen address", () => {
-    const config = defaultProxyConfig("0.0.0.0:9000");
-    expect(config.listen).toBe("0.0.0.0:9000");
+    const config = defaultProxyConfig("127.0.0.2:9000");
+    expect(config.listen).toBe("127.0.0.2:9000");
     expect(config.namespaces.get("default")?.apis.keyvalue?.isolation).toBe("inprocess");
     expect(config.file).toBeUndefined();
   });
@@ -161,7 +161,7 @@ describe("proxy config namespaces", () => {
   it("rejects an unknown API key naming it and the known ones", () => {
     const error = configError({ namespaces: { a: { keyvalue: { backend: "memstore" }, pubsubb: {} } } });
     expect(error.field).toBe("namespaces.a.pubsubb");
-    expect(error.message).toBe(`${file}: namespaces.a.pubsubb: unknown API (known: keyvalue, pubsub)`);
+    expect(error.message).toBe(`${file}: namespaces.a.pubsubb: unknown API (known: keyvalue, pubsub; or access)`);
   });
 
   it("rejects a namespace without any API", () => {
@@ -184,8 +184,36 @@ describe("proxy config namespaces", () => {
 describe("proxy config top level", () => {
   it("accepts HOST:PORT listen addresses, including bracketed IPv6", () => {
     for (const listen of ["127.0.0.1:8980", "localhost:1", "0.0.0.0:65535", "[::1]:8980", "[::]:0"]) {
-      expect(parseProxyConfig({ listen }, file).listen).toBe(listen);
+      expect(parseProxyConfig({ listen, auth: { mode: "none" } }, file).listen).toBe(listen);
     }
+  });
+
+  it("runs open (no auth block) only on a loopback address, unless auth.mode is none", () => {
+    for (const listen of ["127.0.0.1:8980", "127.9.9.9:1", "localhost:1", "[::1]:8980"]) {
+      expect(parseProxyConfig({ listen }, file).auth.mode, listen).toBe("");
+    }
+    for (const listen of ["0.0.0.0:8980", "10.0.0.5:8980", "[::]:0", "example.com:80"]) {
+      const error = configError({ listen });
+      expect(error.field, listen).toBe("auth");
+      expect(error.message, listen).toContain(`listen ${listen} is not a loopback address and there is no auth block`);
+    }
+    expect(parseProxyConfig({ listen: "0.0.0.0:8980", auth: { mode: "none" } }, file).auth.mode).toBe("none");
+  });
+
+  it("requires issuer and audience with auth, refuses none and HS* algorithms, and checks principals", () => {
+    expect(configError({ auth: { mode: "jwt", audience: ["prism"] } }).field).toBe("auth.issuer");
+    expect(configError({ auth: { issuer: "https://id.example" } }).field).toBe("auth.audience");
+    const hs = configError({ auth: { issuer: "https://id.example", audience: ["prism"], algorithms: ["RS256", "HS256"] } });
+    expect(hs.field).toBe("auth.algorithms[1]");
+    expect(hs.message).toContain("a public key is not a shared secret");
+    expect(configError({ auth: { mode: "none", admin: ["root"] } }).field).toBe("auth.admin[0]");
+    const access = configError({ namespaces: { a: { keyvalue: { backend: "memstore" }, access: { read: ["group:ops", "ops"] } } } });
+    expect(access.field).toBe("namespaces.a.access.read[1]");
+    const config = parseProxyConfig(
+      { namespaces: { a: { keyvalue: { backend: "memstore" }, access: { read: ["any"], write: ["group:ops"], admin: ["sub:alice"] } } } },
+      file,
+    );
+    expect(config.namespaces.get("a")?.access).toEqual({ read: ["any"], write: ["group:ops"], admin: ["sub:alice"] });
   });
 
   it("rejects listen values that are not HOST:PORT", () => {

@@ -5,6 +5,8 @@ import { parseConfig } from "@prism/pattern-sdk/host";
 import { loadConfigFile } from "@prism/pattern-sdk/host";
 import { dirname, resolve } from "node:path";
 import { builtinPatternPackages, type PatternModule, resolvePatternModule } from "../patterns/pattern-module.js";
+import { type AuthConfig, authSchema } from "../auth/auth-config.js";
+import { principalPattern, principalRule } from "../auth/principal.js";
 import { type ApiName, apiNames } from "./api-names.js";
 import { namespaceNamePattern, namespaceNameRule } from "./namespace-name.js";
 import { type OverloadConfig, overloadSchema } from "./overload-config.js";
@@ -76,6 +78,10 @@ export const topLevelSchema = {
     overloadSchema,
   ),
   health: field.object("what GET /healthz tells", healthSchema),
+  auth: field.object(
+    "authentication (OIDC/JWT) and proxy administrators; see the `auth.*` rows; absent = open, on loopback only",
+    authSchema,
+  ),
   namespaces: field.raw("namespace name → { keyvalue: binding, pubsub: binding }; absent = one default namespace on memstore", {
     default: undefined,
   }),
@@ -95,12 +101,28 @@ export type BindingConfig = ConfigOf<typeof bindingSchema> & {
   module: PatternModule | undefined;
 };
 
-/** A validated namespace: which binding serves each API. */
+/** Schema of `namespaces.<name>.access`: who may read, write or administer the namespace. */
+export const accessSchema = {
+  read: field.stringList('principals that may read (Get, Exists, Scan, BatchGet, Subscribe, Ack): "sub:…", "group:…", "scope:…" or "any"', {
+    default: [],
+  }),
+  write: field.stringList("principals that may write (Set, Delete, Batch writes, Publish); write implies read", { default: [] }),
+  admin: field.stringList("principals that administer the namespace (the admin API for it); admin implies read and write", {
+    default: [],
+  }),
+} as const;
+
+/** The validated access rules of a namespace. */
+export type NamespaceAccessConfig = ConfigOf<typeof accessSchema>;
+
+/** A validated namespace: which binding serves each API, and who may call it. */
 export interface NamespaceConfig {
   /** The namespace name. */
   name: string;
   /** Bindings by API. */
   apis: Partial<Record<ApiName, BindingConfig>>;
+  /** Who may read, write and administer it (used when auth is on). */
+  access: NamespaceAccessConfig;
 }
 
 /** The validated proxy configuration. */
@@ -113,6 +135,8 @@ export interface ProxyConfig {
   cors: CorsConfig;
   /** The namespace of a call without the header ("" = required). */
   absentNamespace: string;
+  /** How callers are authenticated, and who administers the proxy. */
+  auth: AuthConfig;
   /** Bounds on connections, streams, bytes and time. */
   overload: OverloadConfig;
   /** What /healthz tells. */
@@ -133,9 +157,11 @@ export function defaultProxyConfig(listen = defaultListen): ProxyConfig {
   );
 }
 
-/** Reads and validates a prism.yaml file. */
-export function loadProxyConfig(file: string): ProxyConfig {
-  return parseProxyConfig(loadConfigFile(file), file);
+/** Reads and validates a prism.yaml file; `listen` (from --listen) replaces the file's. */
+export function loadProxyConfig(file: string, listen?: string): ProxyConfig {
+  const input = loadConfigFile(file);
+  const withListen = listen === undefined || typeof input !== "object" || input === null ? input : { ...input, listen };
+  return parseProxyConfig(withListen, file);
 }
 
 /** Validates already-parsed config data; `file` is named in errors. */
@@ -157,41 +183,17 @@ export function parseProxyConfig(input: unknown, file: string | undefined): Prox
     throw new ConfigError({ file, field: "namespaces", expected: "a mapping of namespace name to its APIs", got: raw });
   }
   const baseDir = file === undefined ? process.cwd() : dirname(resolve(file));
-  for (const [name, apis] of Object.entries(raw as Record<string, unknown>)) {
-    const path = `namespaces.${name}`;
-    if (!namespaceNamePattern.test(name)) {
-      throw new ConfigError({
-        file,
-        field: path,
-        expected: `a namespace name of ${namespaceNameRule}`,
-        problem: `invalid namespace name ${JSON.stringify(name.slice(0, 80))}: use ${namespaceNameRule}`,
-      });
-    }
-    if (typeof apis !== "object" || apis === null || Array.isArray(apis)) {
-      throw new ConfigError({ file, field: path, expected: `a mapping with any of: ${apiNames.join(", ")}`, got: apis });
-    }
-    const namespace: NamespaceConfig = { name, apis: {} };
-    for (const [api, bindingInput] of Object.entries(apis as Record<string, unknown>)) {
-      if (!(apiNames as readonly string[]).includes(api)) {
-        throw new ConfigError({
-          file,
-          field: `${path}.${api}`,
-          expected: apiNames.join(", "),
-          problem: `unknown API (known: ${apiNames.join(", ")})`,
-        });
-      }
-      namespace.apis[api as ApiName] = parseBinding(bindingInput, file, `${path}.${api}`, baseDir);
-    }
-    if (Object.keys(namespace.apis).length === 0) {
-      throw new ConfigError({ file, field: path, expected: `at least one of: ${apiNames.join(", ")}`, got: apis });
-    }
-    namespaces.set(name, namespace);
+  for (const [name, input] of Object.entries(raw as Record<string, unknown>)) {
+    namespaces.set(name, parseNamespace(name, input, { file, path: `namespaces.${name}`, baseDir }));
   }
+  const { auth } = top;
+  checkAuth(auth, top.listen, file);
   return {
     listen: top.listen,
     namespaces,
     cors: top.cors,
     absentNamespace: top.absentNamespace,
+    auth,
     overload: top.overload,
     health: top.health,
     file,
@@ -238,3 +240,117 @@ function parseBinding(input: unknown, file: string | undefined, path: string, ba
 }
 
 const builtinNames = Object.keys(builtinPatternPackages).join(", ");
+
+/** Where a namespace's config came from, for errors and relative paths. */
+export interface NamespaceLocation {
+  /** The config file, if any. */
+  file: string | undefined;
+  /** The dotted path of the namespace, e.g. "namespaces.orders". */
+  path: string;
+  /** The folder relative paths resolve in. */
+  baseDir: string;
+}
+
+/** Validates one namespace (its API bindings and `access` rules) exactly as prism.yaml does. */
+export function parseNamespace(name: string, input: unknown, location: NamespaceLocation): NamespaceConfig {
+  const { file, path, baseDir } = location;
+  if (!namespaceNamePattern.test(name)) {
+    throw new ConfigError({
+      file,
+      field: path,
+      expected: `a namespace name of ${namespaceNameRule}`,
+      problem: `invalid namespace name ${JSON.stringify(name.slice(0, 80))}: use ${namespaceNameRule}`,
+    });
+  }
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new ConfigError({ file, field: path, expected: `a mapping with any of: ${apiNames.join(", ")}, access`, got: input });
+  }
+  const namespace: NamespaceConfig = { name, apis: {}, access: { read: [], write: [], admin: [] } };
+  for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
+    if (key === "access") {
+      namespace.access = parseAccess(value, file, `${path}.access`);
+      continue;
+    }
+    if (!(apiNames as readonly string[]).includes(key)) {
+      throw new ConfigError({
+        file,
+        field: `${path}.${key}`,
+        expected: [...apiNames, "access"].join(", "),
+        problem: `unknown API (known: ${apiNames.join(", ")}; or access)`,
+      });
+    }
+    namespace.apis[key as ApiName] = parseBinding(value, file, `${path}.${key}`, baseDir);
+  }
+  if (Object.keys(namespace.apis).length === 0) {
+    throw new ConfigError({ file, field: path, expected: `at least one of: ${apiNames.join(", ")}`, got: input });
+  }
+  return namespace;
+}
+
+/** Validates `namespaces.<name>.access`: principals per permission. */
+function parseAccess(input: unknown, file: string | undefined, path: string): NamespaceAccessConfig {
+  const access = parseConfig(accessSchema, input, { file, path });
+  for (const permission of ["read", "write", "admin"] as const) {
+    access[permission].forEach((principal, index) => {
+      if (!principalPattern.test(principal)) {
+        throw new ConfigError({ file, field: `${path}.${permission}[${index}]`, expected: principalRule, got: principal });
+      }
+    });
+  }
+  return access;
+}
+
+/** Checks the auth block against the listen address: open only on loopback unless said so. */
+function checkAuth(auth: AuthConfig, listen: string, file: string | undefined): void {
+  auth.admin.forEach((principal, index) => {
+    if (!principalPattern.test(principal))
+      throw new ConfigError({ file, field: `auth.admin[${index}]`, expected: principalRule, got: principal });
+  });
+  const mode = effectiveAuthMode(auth);
+  if (mode === "jwt") {
+    if (auth.issuer === "")
+      throw new ConfigError({
+        file,
+        field: "auth.issuer",
+        expected: "the token issuer's URL",
+        problem: "required with auth (the token issuer, e.g. https://id.example.com)",
+      });
+    if (auth.audience.length === 0)
+      throw new ConfigError({
+        file,
+        field: "auth.audience",
+        expected: "a list of accepted audiences",
+        problem: "required with auth: the audience (aud) tokens for this proxy carry",
+      });
+    auth.algorithms.forEach((algorithm, index) => {
+      if (/^(none|HS\d+)$/i.test(algorithm)) {
+        throw new ConfigError({
+          file,
+          field: `auth.algorithms[${index}]`,
+          expected: "an asymmetric algorithm (RS256, PS256, ES256, EdDSA, ...)",
+          problem: `${algorithm} is not accepted: a public key is not a shared secret, and none is no signature`,
+        });
+      }
+    });
+  }
+  if (mode === "open" && !isLoopbackListen(listen)) {
+    throw new ConfigError({
+      file,
+      field: "auth",
+      expected: "an auth block",
+      problem: `listen ${listen} is not a loopback address and there is no auth block: configure auth (issuer, audience), or say auth: { mode: none } to run open on purpose`,
+    });
+  }
+}
+
+/** The auth mode in effect: "jwt", "none" (open on purpose) or "open" (no auth block: loopback only). */
+export function effectiveAuthMode(auth: AuthConfig): "jwt" | "none" | "open" {
+  if (auth.mode === "none") return "none";
+  if (auth.mode === "jwt" || auth.issuer !== "") return "jwt";
+  return "open";
+}
+
+function isLoopbackListen(listen: string): boolean {
+  const host = listen.slice(0, listen.lastIndexOf(":")).replace(/^\[(.*)\]$/, "$1");
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
+}

@@ -2,7 +2,14 @@
 import type { Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HealthReport, type Logger, type PatternDefinition } from "@prism/pattern-sdk";
 import { PatternHost } from "@prism/pattern-sdk/host";
-import { type ByteBudget, type GrpcMethod, respondWithStatus, type ServeCallOptions, serveGrpcCall } from "@prism/wire";
+import {
+  type ByteBudget,
+  type CallerIdentity,
+  type GrpcMethod,
+  respondWithStatus,
+  type ServeCallOptions,
+  serveGrpcCall,
+} from "@prism/wire";
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { RefusalLog } from "../server/call-refusals.js";
 import { HealthMonitor } from "./health-monitor.js";
@@ -95,23 +102,23 @@ export class InProcessPattern implements PatternRuntime {
   }
 
   /** Decodes and serves the call with the pattern's handler. */
-  serveGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  serveGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, identity?: CallerIdentity): void {
     const method = this.host.methods.get(headers[":path"] as string);
     if (!method) {
       respondWithStatus(stream, { code: Code.Unimplemented, message: `${this.description} does not serve ${headers[":path"]}` });
       return;
     }
-    void serveGrpcCall(stream, headers, method, this.callOptions);
+    void serveGrpcCall(stream, headers, method, this.callOptions, identity);
   }
 
   /** Calls the pattern's handler directly. */
   async invokeUnary(path: string, request: Message, options: InvokeOptions): Promise<Message> {
-    return (await this.method(path).handler(request, { signal: options.signal })) as Message;
+    return (await this.method(path).handler(request, { signal: options.signal, identity: options.identity })) as Message;
   }
 
   /** Iterates the pattern's streaming handler directly. */
   invokeServerStreaming(path: string, request: Message, options: InvokeOptions): AsyncIterable<Message> {
-    return this.method(path).handler(request, { signal: options.signal }) as AsyncIterable<Message>;
+    return this.method(path).handler(request, { signal: options.signal, identity: options.identity }) as AsyncIterable<Message>;
   }
 
   private method(path: string): GrpcMethod {

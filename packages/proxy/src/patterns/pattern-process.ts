@@ -5,10 +5,19 @@
 import type { Message } from "@bufbuild/protobuf";
 import { Code, ConfigError, ConnectError, type HealthReport, type Logger } from "@prism/pattern-sdk";
 import { configFieldHeader, configProblemHeader } from "@prism/pattern-sdk/host";
-import { type ByteBudget, callServerStreaming, callUnary, resetBudget, respondWithStatus } from "@prism/wire";
+import {
+  type ByteBudget,
+  type CallerIdentity,
+  callerIdentityHeader,
+  callServerStreaming,
+  callUnary,
+  encodeCallerIdentity,
+  resetBudget,
+  respondWithStatus,
+} from "@prism/wire";
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
-import type { ClientHttp2Session, IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { dataPlaneMethods, type MethodSchemas } from "../config/api-names.js";
 import type { RefusalLog } from "../server/call-refusals.js";
 import { type ForwardOptions, forwardGrpcCall } from "../server/forward-grpc-call.js";
@@ -151,14 +160,14 @@ export class PatternProcess implements PatternRuntime {
   }
 
   /** Pipes the call to the pattern, or answers UNAVAILABLE while it is down (RESOURCE_EXHAUSTED past a bound). */
-  serveGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  serveGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, identity?: CallerIdentity): void {
     const client = stream.session?.socket?.remoteAddress ?? "unknown";
     const lease = this.clientLease(client);
     if (lease instanceof ConnectError) {
       respondWithStatus(stream, { code: lease.code, message: lease.rawMessage });
       return;
     }
-    forwardGrpcCall(stream, headers, client, lease.session, this.forwarding, lease.release);
+    forwardGrpcCall(stream, headers, client, lease.session, this.forwarding, lease.release, identity);
   }
 
   /** Calls a unary method of the pattern with a decoded request. */
@@ -170,6 +179,7 @@ export class PatternProcess implements PatternRuntime {
       return await callUnary(lease.session, path, method.input, method.output, request as never, {
         timeoutMs: options.timeoutMs,
         signal: options.signal,
+        headers: identityHeaders(options.identity),
       });
     } finally {
       lease.release();
@@ -185,6 +195,7 @@ export class PatternProcess implements PatternRuntime {
       yield* callServerStreaming(lease.session, path, method.input, method.output, request as never, {
         timeoutMs: options.timeoutMs,
         signal: options.signal,
+        headers: identityHeaders(options.identity),
       });
     } finally {
       lease.release();
@@ -421,6 +432,11 @@ export class PatternProcess implements PatternRuntime {
       this.options.logger.warn(`pattern ${this.description} ignored SIGTERM for ${this.options.stopGraceMs} ms; sending SIGKILL`),
     );
   }
+}
+
+/** The request header telling the pattern who the caller is (none on an open proxy). */
+function identityHeaders(identity: CallerIdentity | undefined): OutgoingHttpHeaders | undefined {
+  return identity ? { [callerIdentityHeader]: encodeCallerIdentity(identity) } : undefined;
 }
 
 function findMethod(path: string, request: Message): MethodSchemas {

@@ -1,6 +1,7 @@
 // The interface the router sees for one (namespace, API) pattern, whatever its isolation.
 import type { Message } from "@bufbuild/protobuf";
 import type { HealthReport } from "@prism/pattern-sdk";
+import type { CallerIdentity } from "@prism/wire";
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 
 /** Options of a call made through the Connect / gRPC-Web front door. */
@@ -11,6 +12,8 @@ export interface InvokeOptions {
   timeoutMs: number | undefined;
   /** The caller's address (calls per client are bounded on the process hop). */
   client: string;
+  /** The verified caller, when the proxy authenticates. */
+  identity?: CallerIdentity | undefined;
 }
 
 /** A started pattern serving one API of one namespace. */
@@ -26,7 +29,7 @@ export interface PatternRuntime {
   /** Current health. */
   health(): Promise<HealthReport>;
   /** Serves a raw gRPC call (the hot path: in-process dispatch or a frame-level pipe). */
-  serveGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void;
+  serveGrpc(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, identity?: CallerIdentity): void;
   /** Calls a unary method with a decoded request (the Connect / gRPC-Web path). */
   invokeUnary(path: string, request: Message, options: InvokeOptions): Promise<Message>;
   /** Calls a server-streaming method with a decoded request (the Connect / gRPC-Web path). */

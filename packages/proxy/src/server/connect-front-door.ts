@@ -5,6 +5,9 @@ import { Code, ConnectError, type ConnectRouter, createContextKey, createContext
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { Authorizer } from "../auth/authorizer.js";
+import { permissionOf } from "../auth/method-permissions.js";
+import type { Identity } from "../auth/principal.js";
 import { apiServices } from "../config/api-names.js";
 import { namespaceHeader, type NamespaceRouter } from "./namespace-router.js";
 
@@ -17,6 +20,8 @@ export interface ConnectFrontDoorOptions {
   readMaxBytes: number;
   /** Longest deadline (deadline headers are clamped to it before Connect sees them). */
   maxDeadlineMs: number;
+  /** Checks callers when the proxy authenticates (undefined: open). */
+  authorizer?: Authorizer | undefined;
 }
 
 /** The caller's address, carried to the handlers (calls per client are bounded on the process hop). */
@@ -30,28 +35,39 @@ export function createConnectFrontDoor(router: NamespaceRouter, options: Connect
     contextValues: (request) => createContextValues().set(clientAddress, request.socket?.remoteAddress ?? "unknown"),
     routes(connect: ConnectRouter) {
       for (const service of Object.values(apiServices)) {
-        connect.service(service, forwardingImpl(service, router) as never);
+        connect.service(service, forwardingImpl(service, router, options.authorizer) as never);
       }
     },
   }) as FrontDoorHandler;
 }
 
-function forwardingImpl(service: DescService, router: NamespaceRouter): Record<string, unknown> {
+function forwardingImpl(service: DescService, router: NamespaceRouter, authorizer: Authorizer | undefined): Record<string, unknown> {
   const impl: Record<string, unknown> = {};
   for (const method of service.methods) {
     const path = `/${service.typeName}/${method.name}`;
-    const runtimeFor = (context: HandlerContext) => router.routeOrThrow(context.requestHeader.get(namespaceHeader) ?? undefined, path);
-    const invokeOptions = (context: HandlerContext) => ({
-      signal: context.signal,
-      timeoutMs: context.timeoutMs(),
-      client: context.values.get(clientAddress),
-    });
+    const permission = permissionOf(path);
+    /** The route of the call and, when the proxy authenticates, its checked caller (throws the refusal). */
+    const prepare = async (context: HandlerContext) => {
+      const route = router.routeOrThrow(context.requestHeader.get(namespaceHeader) ?? undefined, path);
+      let identity: Identity | undefined;
+      if (authorizer !== undefined) {
+        const decision = await authorizer.check(context.requestHeader.get("authorization") ?? undefined, route.namespace, permission);
+        if (decision instanceof ConnectError) throw decision;
+        identity = decision;
+      }
+      const options = { signal: context.signal, timeoutMs: context.timeoutMs(), client: context.values.get(clientAddress), identity };
+      return { runtime: route.runtime, options };
+    };
     if (method.methodKind === "unary") {
-      impl[method.localName] = (request: Message, context: HandlerContext) =>
-        runtimeFor(context).invokeUnary(path, request, invokeOptions(context));
+      impl[method.localName] = async (request: Message, context: HandlerContext) => {
+        const { runtime, options } = await prepare(context);
+        return runtime.invokeUnary(path, request, options);
+      };
     } else if (method.methodKind === "server_streaming") {
-      impl[method.localName] = (request: Message, context: HandlerContext) =>
-        endAtDeadline(runtimeFor(context).invokeServerStreaming(path, request, invokeOptions(context)), context);
+      impl[method.localName] = async function* (request: Message, context: HandlerContext) {
+        const { runtime, options } = await prepare(context);
+        yield* endAtDeadline(runtime.invokeServerStreaming(path, request, options), context);
+      };
     }
   }
   return impl;

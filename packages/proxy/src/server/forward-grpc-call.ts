@@ -8,6 +8,9 @@
 import { Code } from "@connectrpc/connect";
 import {
   type ByteBudget,
+  type CallerIdentity,
+  callerIdentityHeader,
+  encodeCallerIdentity,
   type ErrorSink,
   formatGrpcTimeout,
   type GrpcStatus,
@@ -48,6 +51,7 @@ export function forwardGrpcCall(
   session: ClientHttp2Session,
   options: ForwardOptions,
   done: ForwardDone,
+  identity?: CallerIdentity,
 ): void {
   stream.on("error", options.onStreamError ?? ignoreError);
   const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"], options.maxDeadlineMs);
@@ -63,6 +67,8 @@ export function forwardGrpcCall(
     te: "trailers",
   };
   if (timeoutMs !== undefined) upstreamHeaders["grpc-timeout"] = formatGrpcTimeout(timeoutMs);
+  // Built from scratch: a prism-identity header a client sent is never passed on.
+  if (identity !== undefined) upstreamHeaders[callerIdentityHeader] = encodeCallerIdentity(identity);
   let upstream: ReturnType<ClientHttp2Session["request"]>;
   try {
     upstream = session.request(upstreamHeaders);

@@ -38,7 +38,7 @@ function makeRouter() {
 describe("NamespaceRouter.route", () => {
   it("routes to the default namespace when the header is absent", () => {
     const { router, defaultRuntime } = makeRouter();
-    expect(router.route(undefined, getPath)).toEqual({ ok: true, runtime: defaultRuntime });
+    expect(router.route(undefined, getPath)).toEqual({ ok: true, runtime: defaultRuntime, namespace: "default" });
   });
 
   it("never routes a header that is not a namespace name: INVALID_ARGUMENT, without echoing it", () => {
@@ -74,10 +74,10 @@ describe("NamespaceRouter.route", () => {
 
   it("routes a named namespace to its runtime, for every method of the API", () => {
     const { router, ordersRuntime } = makeRouter();
-    expect(router.route("orders", getPath)).toEqual({ ok: true, runtime: ordersRuntime });
-    expect(router.route("orders", scanPath)).toEqual({ ok: true, runtime: ordersRuntime });
+    expect(router.route("orders", getPath)).toEqual({ ok: true, runtime: ordersRuntime, namespace: "orders" });
+    expect(router.route("orders", scanPath)).toEqual({ ok: true, runtime: ordersRuntime, namespace: "orders" });
     // Repeated lookups (cached path) give the same answer.
-    expect(router.route("orders", getPath)).toEqual({ ok: true, runtime: ordersRuntime });
+    expect(router.route("orders", getPath)).toEqual({ ok: true, runtime: ordersRuntime, namespace: "orders" });
   });
 
   it("answers an unknown namespace with NOT_FOUND naming it and a reason", () => {
@@ -160,14 +160,14 @@ describe("NamespaceRouter.route", () => {
     const { router } = makeRouter();
     const replacement = runtime("replacement");
     router.add("orders", "keyvalue", replacement);
-    expect(router.route("orders", getPath)).toEqual({ ok: true, runtime: replacement });
+    expect(router.route("orders", getPath)).toEqual({ ok: true, runtime: replacement, namespace: "orders" });
   });
 });
 
 describe("NamespaceRouter.routeOrThrow", () => {
   it("returns the runtime on success", () => {
     const { router, ordersRuntime } = makeRouter();
-    expect(router.routeOrThrow("orders", getPath)).toBe(ordersRuntime);
+    expect(router.routeOrThrow("orders", getPath).runtime).toBe(ordersRuntime);
   });
 
   it("throws a ConnectError with code, message and reason metadata", () => {

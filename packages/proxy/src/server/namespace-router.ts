@@ -14,7 +14,7 @@ export const errorReasonHeader = "prism-error-reason";
 
 /** The result of routing: a runtime, or the status to answer with. */
 export type RouteResult =
-  | { ok: true; runtime: PatternRuntime }
+  | { ok: true; runtime: PatternRuntime; namespace: string }
   | { ok: false; code: Code; message: string; metadata?: Record<string, string> };
 
 /** The answer to a call without the header when the proxy requires it. */
@@ -36,7 +36,7 @@ function invalidNamespace(value: string | string[]): RouteResult {
 
 /** Namespace → API → runtime. */
 export class NamespaceRouter {
-  private readonly namespaces = new Map<string, Map<ApiName, { ok: true; runtime: PatternRuntime }>>();
+  private readonly namespaces = new Map<string, Map<ApiName, { ok: true; runtime: PatternRuntime; namespace: string }>>();
   private readonly serviceByPath = new Map<string, ApiName>();
 
   constructor(
@@ -46,9 +46,9 @@ export class NamespaceRouter {
 
   /** Registers the runtime serving `api` of `namespace`. */
   add(namespace: string, api: ApiName, runtime: PatternRuntime): void {
-    const apis = this.namespaces.get(namespace) ?? new Map<ApiName, { ok: true; runtime: PatternRuntime }>();
+    const apis = this.namespaces.get(namespace) ?? new Map<ApiName, { ok: true; runtime: PatternRuntime; namespace: string }>();
     this.namespaces.set(namespace, apis);
-    apis.set(api, { ok: true, runtime }); // the route result, built once
+    apis.set(api, { ok: true, runtime, namespace }); // the route result, built once
   }
 
   /** Every registered runtime with its namespace and API. */
@@ -97,9 +97,9 @@ export class NamespaceRouter {
   }
 
   /** Like route, but throws the ConnectError (for the Connect front door). */
-  routeOrThrow(namespace: string | string[] | undefined, path: string): PatternRuntime {
+  routeOrThrow(namespace: string | string[] | undefined, path: string): { runtime: PatternRuntime; namespace: string } {
     const result = this.route(namespace, path);
-    if (result.ok) return result.runtime;
+    if (result.ok) return result;
     throw new ConnectError(result.message, result.code, result.metadata);
   }
 

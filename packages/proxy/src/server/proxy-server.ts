@@ -17,6 +17,7 @@ import {
   type ServerHttp2Stream,
 } from "node:http2";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
+import type { Authorizer } from "../auth/authorizer.js";
 import type { OverloadConfig } from "../config/overload-config.js";
 import type { FrontDoorHandler } from "./connect-front-door.js";
 import { ConnectionLimits } from "./connection-limits.js";
@@ -42,6 +43,8 @@ export interface ProxyServerOptions {
   overload: OverloadConfig;
   /** Where refusals (rate-limited) and handled connection errors (debug) go. */
   logger: Logger;
+  /** Checks callers when the proxy authenticates (undefined: open). */
+  authorizer?: Authorizer | undefined;
 }
 
 const http2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -163,7 +166,7 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
     }
     const contentType = headers["content-type"];
     if (contentType === "application/grpc" || contentType === "application/grpc+proto") {
-      routeGrpcCall(router, stream, headers, onStreamError);
+      routeGrpcCall(router, stream, headers, onStreamError, options.authorizer);
       return;
     }
     const request = new Http2ServerRequest(stream, headers, {}, rawHeaders);

@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 
 const root = new URL("..", import.meta.url);
 const load = (path) => import(new URL(path, root).href);
-const { bindingSchema, corsSchema, healthSchema, overloadSchema, topLevelSchema } = await load("packages/proxy/dist/index.js");
+const { accessSchema, authClaimsSchema, authSchema, bindingSchema, corsSchema, healthSchema, overloadSchema, stateSchema, topLevelSchema } =
+  await load("packages/proxy/dist/index.js");
 const { keyValueLimitsSchema, pubSubLimitsSchema, requestLimitsSchema, expectation } = await load("packages/pattern-sdk/dist/host.js");
 const { memstorePattern } = await load("packages/pattern-memstore/dist/index.js");
 const { redisPattern } = await load("packages/pattern-redis/dist/index.js");
@@ -47,6 +48,30 @@ ${table(overloadSchema, "overload.")}
 ## What GET /healthz tells: \`health\`
 
 ${table(healthSchema, "health.")}
+
+## Who may call: \`auth\`
+
+How to set it up, the claims and the table of which RPC needs which permission: README, "Securing a proxy".
+
+${table(authSchema, "auth.")}
+
+### Where the identity is in a token: \`auth.claims\`
+
+${table(authClaimsSchema, "auth.claims.")}
+
+## Who may use a namespace: \`namespaces.<name>.access\`
+
+A principal is \`sub:<subject>\`, \`group:<group or role>\`, \`scope:<scope>\` or \`any\` (any
+authenticated caller). \`write\` implies \`read\`; \`admin\` implies both; proxy admins
+(\`auth.admin\`) may do everything everywhere.
+
+${table(accessSchema, "access.")}
+
+## Where admin API changes persist: \`state\`
+
+Once the state file exists, its namespaces replace \`namespaces\` at start (README, "Admin API").
+
+${table(stateSchema, "state.")}
 
 ## A binding: \`namespaces.<name>.<api>\`
 

@@ -69,6 +69,16 @@ export async function stageRelease(workspaceRoot: string, dir: string, log: (lin
   if (versions.size !== 1) throw new Error(`changeset gave the packages different versions: ${[...versions].join(", ")}`);
   const [version] = versions as Set<string>;
 
+  // A dev dependency on a private workspace package (a test harness) is not published: drop it.
+  for (const entry of names.values()) {
+    const file = join(staged, "packages", entry, "package.json");
+    const manifest = readManifest(join(staged, "packages", entry));
+    if (!manifest.devDependencies) continue;
+    for (const [dep, spec] of Object.entries(manifest.devDependencies)) {
+      if (spec.startsWith("workspace:") && !names.has(dep)) delete manifest.devDependencies[dep];
+    }
+    writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
+  }
   // pnpm pack reads the version of a workspace:* dependency from the dependent's node_modules.
   for (const entry of names.values()) {
     const manifest = readManifest(join(staged, "packages", entry));

@@ -7,6 +7,7 @@
 // row (as PubSub does); add one by writing a *-scenario.mjs file and listing it in `scenarios` below.
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
+import { kvAuthScenario } from "./kv-auth-scenario.mjs";
 import { kvMemstoreScenario } from "./kv-memstore-scenario.mjs";
 import { kvRedisScenario } from "./kv-redis-scenario.mjs";
 import { measure } from "./measure.mjs";
@@ -14,7 +15,7 @@ import { pubsubScenario } from "./pubsub-scenario.mjs";
 import { formatTable } from "./report.mjs";
 import { runSoak } from "./soak.mjs";
 
-const scenarios = [kvMemstoreScenario, kvRedisScenario, pubsubScenario];
+const scenarios = [kvMemstoreScenario, kvAuthScenario, kvRedisScenario, pubsubScenario];
 
 const { values } = parseArgs({
   options: {

@@ -3,10 +3,10 @@
 import { grpcFrame } from "./grpc-load.mjs";
 import { benchKeys, benchValue, kvPath, loadKvProtocol } from "./kv-workload.mjs";
 
-/** Returns { Get, Set } call functions for `namespace` over a grpc-load, with the keys pre-populated. */
-export async function grpcKvCalls(load, namespace) {
+/** Returns { Get, Set } call functions for `namespace` over a grpc-load (with `headers` added), the keys pre-populated. */
+export async function grpcKvCalls(load, namespace, headers = {}) {
   const { create, toBinary, GetRequestSchema, SetRequestSchema } = await loadKvProtocol();
-  const extra = { "prism-namespace": namespace };
+  const extra = { "prism-namespace": namespace, ...headers };
   const getHeaders = load.headers(kvPath("Get"), extra);
   const setHeaders = load.headers(kvPath("Set"), extra);
   const getFrames = benchKeys.map((key) => grpcFrame(toBinary(GetRequestSchema, create(GetRequestSchema, { key }))));

@@ -38,6 +38,9 @@ describe("the browser bundle of @prism/client", () => {
     const inputs = Object.keys(result.metafile?.inputs ?? {});
     expect(inputs.some((input) => input.endsWith("default-transport-web.ts"))).toBe(true);
     expect(inputs.filter((input) => input.includes("connect-node") || input.endsWith("default-transport-node.ts"))).toEqual([]);
+    // The Node-only login (@prism/client/login) and openid-client stay out; the token option is in.
+    expect(inputs.filter((input) => input.includes("openid-client") || input.includes("/login/"))).toEqual([]);
+    expect(inputs.some((input) => input.endsWith("auth/with-token.ts"))).toBe(true);
     const code = result.outputFiles?.[0]?.text ?? "";
     expect(code.length).toBeGreaterThan(0);
     expect(code).not.toMatch(/from\s*["']node:|import\(\s*["']node:|require\(\s*["']node:/);

@@ -1,4 +1,4 @@
-// @prism/client: the typed Prism client for Node and browsers (KeyValue and PubSub over gRPC, gRPC-Web or Connect).
+// @prism/client: the typed Prism client for Node and browsers (KeyValue, PubSub and the admin API over gRPC, gRPC-Web or Connect).
 export { Code } from "@connectrpc/connect";
 export {
   createPrismClient,
@@ -23,7 +23,21 @@ export {
   type SubscribeOptions,
   type Subscription,
 } from "./pubsub-client.js";
+export {
+  createAdminClient,
+  type AccessRules,
+  type AdminClient,
+  type BindingDefinition,
+  type HealthState,
+  type NamespaceDefinition,
+  type NamespaceInfo,
+  type NamespaceStatus,
+  type PatternStatus,
+  type ProxyStatus,
+} from "./admin-client.js";
 export { namespaceHeader, type CallDefaults, type CallOptions } from "./call-options.js";
+export type { PrismToken, TokenProvider, TokenRequest } from "./auth/token-provider.js";
+export { authorizationHeader, withToken } from "./auth/with-token.js";
 export { type PrismValue, toBytes, toText } from "./value.js";
 export { type CodeName, codeName } from "./errors/code-name.js";
 export { PrismError, type PrismErrorOptions } from "./errors/prism-error.js";

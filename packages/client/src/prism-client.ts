@@ -1,6 +1,10 @@
-// createPrismClient: the entry point; builds the transport once and hands out per-namespace API clients.
+// createPrismClient: the entry point; builds the transport once and hands out per-namespace API clients
+// (and the proxy's admin API).
 import type { Transport } from "@connectrpc/connect";
 import { createDefaultTransport } from "#default-transport";
+import type { PrismToken } from "./auth/token-provider.js";
+import { withToken } from "./auth/with-token.js";
+import { type AdminClient, createAdminClient } from "./admin-client.js";
 import { InvalidArgumentError } from "./errors/error-classes.js";
 import { type KeyValueClient, createKeyValueClient } from "./keyvalue-client.js";
 import { type PubSubClient, createPubSubClient } from "./pubsub-client.js";
@@ -23,8 +27,13 @@ export type PrismClientOptions = {
   protocol?: PrismProtocol;
   /** HTTP version for "connect" and "grpc-web" on Node (default "1.1"). */
   httpVersion?: "1.1" | "2";
-  /** Headers sent with every call (e.g. authorization). */
+  /** Headers sent with every call; with `token` set, its authorization header replaces any given here. */
   headers?: Record<string, string>;
+  /**
+   * Bearer token sent as `authorization: Bearer <token>` on every call: a string, or a provider called once per
+   * call (it should cache) and once more with `{ refresh: true }` when the proxy answers UNAUTHENTICATED.
+   */
+  token?: PrismToken;
   /** Default per-call deadline in milliseconds (default 10000); 0 = no deadline. */
   timeoutMs?: number;
 } & (
@@ -48,6 +57,8 @@ export type PrismClient = {
   readonly kv: KeyValueClient;
   /** The PubSub API of this namespace. */
   readonly pubsub: PubSubClient;
+  /** The proxy's admin API (namespaces live, status); needs the proxy-level admin permission. */
+  readonly admin: AdminClient;
   /** The namespace every call goes to. */
   readonly namespace: string;
   /** Returns a client for another namespace that shares this one's transport and settings. */
@@ -56,7 +67,8 @@ export type PrismClient = {
 
 /** Creates a Prism client; the transport (and its connection) is shared by all withNamespace clients. */
 export function createPrismClient(options: PrismClientOptions): PrismClient {
-  const transport = options.transport ?? transportFor(options);
+  const base = options.transport ?? transportFor(options);
+  const transport = options.token === undefined ? base : withToken(base, options.token);
   const settings = { headers: { ...options.headers }, timeoutMs: options.timeoutMs ?? defaultTimeoutMs };
   return bind(transport, settings, options.namespace ?? defaultNamespace);
 }
@@ -84,6 +96,7 @@ function bind(transport: Transport, settings: { headers: Record<string, string>;
   return {
     kv: createKeyValueClient(transport, { namespace, ...settings }),
     pubsub: createPubSubClient(transport, { namespace, ...settings }),
+    admin: createAdminClient(transport, { namespace, ...settings }),
     namespace,
     withNamespace: (other) => bind(transport, settings, other),
   };

@@ -1,8 +1,9 @@
-// A throwaway KeyValueService over a Map, served by connectNodeAdapter, for the client's own unit tests only.
+// A throwaway KeyValueService over a Map, served by connectNodeAdapter, for the client's own unit tests only; it records
+// every call's authorization header and answers UNAUTHENTICATED for chosen ones.
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
 
@@ -12,6 +13,8 @@ export type FakeCalls = {
   namespaces: string[];
   /** `authorization` header of the last call ("" when absent). */
   lastAuthorization: string;
+  /** `authorization` header of every call, in order ("" when absent). */
+  authorizations: string[];
   /** ttl_ms of every Set and BatchSet entry, in order. */
   ttls: bigint[];
   /** Number of Scan calls. */
@@ -26,6 +29,8 @@ export type FakeKeyValueServer = {
   url: string;
   /** Recorded traffic. */
   calls: FakeCalls;
+  /** Authorization header values answered with UNAUTHENTICATED (add to it, e.g. "Bearer expired"). */
+  rejectedAuthorizations: Set<string>;
   /** Stops the server and drops its connections. */
   close(): Promise<void>;
 };
@@ -33,12 +38,31 @@ export type FakeKeyValueServer = {
 /** Namespaces the fake knows; any other is NOT_FOUND with `prism-error-reason: namespace-not-found`. */
 const knownNamespaces = new Set(["default", "other"]);
 
+/** Records a call's authorization header and refuses a rejected one with UNAUTHENTICATED. */
+export type Admit = (context: HandlerContext) => void;
+
+/** Options of startFakeKeyValueServer. */
+export type FakeServerOptions = {
+  /** Adds services beside KeyValue; they call `admit` to be recorded and checked like KeyValue calls. */
+  routes?: (router: ConnectRouter, admit: Admit) => void;
+};
+
+/** Builds `admit` over the recorded calls and the rejected authorization values. */
+function createAdmit(calls: FakeCalls, rejected: Set<string>): Admit {
+  return (context) => {
+    calls.total++;
+    const authorization = context.requestHeader.get("authorization") ?? "";
+    calls.lastAuthorization = authorization;
+    calls.authorizations.push(authorization);
+    if (rejected.has(authorization)) throw new ConnectError("token expired", Code.Unauthenticated);
+  };
+}
+
 /** Builds the KeyValueService implementation over one Map per namespace. */
-function createFakeService(calls: FakeCalls): ServiceImpl<typeof KeyValueService> {
+function createFakeService(calls: FakeCalls, admit: Admit): ServiceImpl<typeof KeyValueService> {
   const stores = new Map<string, Map<string, Uint8Array>>();
   const storeOf = (context: HandlerContext): Map<string, Uint8Array> => {
-    calls.total++;
-    calls.lastAuthorization = context.requestHeader.get("authorization") ?? "";
+    admit(context);
     const namespace = context.requestHeader.get("prism-namespace") ?? "";
     calls.namespaces.push(namespace);
     const name = namespace === "" ? "default" : namespace;
@@ -119,10 +143,15 @@ function createFakeService(calls: FakeCalls): ServiceImpl<typeof KeyValueService
 }
 
 /** Starts the fake on 127.0.0.1, port 0: HTTP/2 cleartext ("h2") or HTTP/1.1 ("h1"). */
-export async function startFakeKeyValueServer(kind: "h2" | "h1"): Promise<FakeKeyValueServer> {
-  const calls: FakeCalls = { namespaces: [], lastAuthorization: "", ttls: [], scans: 0, total: 0 };
+export async function startFakeKeyValueServer(kind: "h2" | "h1", options: FakeServerOptions = {}): Promise<FakeKeyValueServer> {
+  const calls: FakeCalls = { namespaces: [], lastAuthorization: "", authorizations: [], ttls: [], scans: 0, total: 0 };
+  const rejectedAuthorizations = new Set<string>();
+  const admit = createAdmit(calls, rejectedAuthorizations);
   const handler = connectNodeAdapter({
-    routes: (router) => router.service(KeyValueService, createFakeService(calls)),
+    routes: (router) => {
+      router.service(KeyValueService, createFakeService(calls, admit));
+      options.routes?.(router, admit);
+    },
   });
   if (kind === "h2") {
     const server = http2.createServer(handler);
@@ -135,6 +164,7 @@ export async function startFakeKeyValueServer(kind: "h2" | "h1"): Promise<FakeKe
     return {
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       calls,
+      rejectedAuthorizations,
       close: () =>
         new Promise<void>((resolve) => {
           for (const session of sessions) session.destroy();
@@ -147,6 +177,7 @@ export async function startFakeKeyValueServer(kind: "h2" | "h1"): Promise<FakeKe
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     calls,
+    rejectedAuthorizations,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

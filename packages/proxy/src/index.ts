@@ -5,9 +5,11 @@ export {
   parseProxyConfig,
   defaultProxyConfig,
   defaultListen,
+  accessSchema,
   bindingSchema,
   corsSchema,
   healthSchema,
+  stateSchema,
   topLevelSchema,
   type CorsConfig,
   type HealthConfig,
@@ -15,6 +17,7 @@ export {
   type NamespaceConfig,
   type BindingConfig,
 } from "./config/proxy-config.js";
+export { type AuthConfig, authClaimsSchema, authSchema } from "./auth/auth-config.js";
 export { apiNames, type ApiName } from "./config/api-names.js";
 export { type OverloadConfig, overloadSchema } from "./config/overload-config.js";
 export { PatternStartError } from "./patterns/pattern-process.js";

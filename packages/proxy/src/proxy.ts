@@ -1,24 +1,24 @@
-// startProxy: builds every namespace's patterns from the config, starts them, serves the API on
-// one port, and stops everything (patterns drained, processes reaped) on close.
+// startProxy: builds every namespace's patterns from the config (or from the state file the admin
+// API keeps beside it), starts them, serves the API and the admin API on one port, and stops
+// everything (patterns drained, processes reaped) on close.
 import type { Logger } from "@prism/pattern-sdk";
 import { createLogger } from "@prism/pattern-sdk/host";
-import { ByteBudget } from "@prism/wire";
+import { AdminService } from "@prism/proto/admin/v1";
+import { addService, ByteBudget } from "@prism/wire";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { apiServices, type ApiName } from "./config/api-names.js";
-import type { BindingConfig, ProxyConfig } from "./config/proxy-config.js";
+import { createAdminHandlers } from "./admin/admin-handlers.js";
+import { NamespaceManager } from "./admin/namespace-manager.js";
+import { NamespaceStateFile } from "./admin/namespace-state-file.js";
+import type { NamespaceConfig, ProxyConfig } from "./config/proxy-config.js";
 import { Authorizer, type NamespaceAccess } from "./auth/authorizer.js";
 import { createTokenVerifier } from "./auth/token-verifier.js";
 import { effectiveAuthMode } from "./config/proxy-config.js";
 import { ClientCalls } from "./patterns/client-calls.js";
-import { InProcessPattern } from "./patterns/inprocess-pattern.js";
-import { loadPatternDefinition, patternCommand } from "./patterns/pattern-module.js";
-import { PatternProcess } from "./patterns/pattern-process.js";
-import { requestLimitOf } from "./patterns/request-limit.js";
-import type { PatternRuntime } from "./patterns/pattern-runtime.js";
-import { createRefusalLog, type RefusalLog } from "./server/call-refusals.js";
+import { createRuntimeFactory, type SharedBounds } from "./patterns/runtime-factory.js";
+import { createRefusalLog } from "./server/call-refusals.js";
 import { createConnectFrontDoor } from "./server/connect-front-door.js";
 import { withCors } from "./server/cors.js";
 import { withDecodeErrorStatus } from "./server/decode-error-status.js";
@@ -47,59 +47,75 @@ export interface RunningProxy {
   address: string;
   /** Routing table (for tests and admin). */
   router: NamespaceRouter;
+  /** The namespaces at run time: what the admin API changes. */
+  namespaces: NamespaceManager;
   /** Stops serving, then stops every pattern. Safe to call more than once. */
   close(): Promise<void>;
 }
 
-/** Starts every pattern of `config` and serves the API; rejects (after cleaning up) when any fails. */
+/**
+ * Starts every pattern of `config` and serves the API; rejects (after cleaning up) when any fails.
+ * When the config's state file exists, its namespaces are served instead of the config's.
+ */
 export async function startProxy(config: ProxyConfig, options: StartProxyOptions = {}): Promise<RunningProxy> {
+  const startedAtMs = Date.now();
   const logger = options.logger ?? createLogger({ fields: { component: "proxy" } });
-  const socketDir = mkdtempSync(join(tmpdir(), "prism-"));
+  const stateFile = config.stateFile === undefined ? undefined : new NamespaceStateFile(config.stateFile, `prism-proxy ${proxyVersion}`);
+  const initial = initialNamespaces(config, stateFile, logger);
   const router = new NamespaceRouter(config.absentNamespace);
-  const runtimes: PatternRuntime[] = [];
   const shared: SharedBounds = {
     buffered: new ByteBudget(config.overload.maxBufferedBytes, config.overload.maxBufferedBytesPerClient),
     clientCalls: new ClientCalls(config.overload.maxCallsPerClient),
     maxDeadlineMs: config.overload.maxDeadlineMs,
     onRefused: createRefusalLog(logger),
   };
+  const authorizer = await createAuthorizer(config, logger);
+  if (initial.namespaces.size === 0) {
+    logger.warn(`${initial.file ?? "config"}: namespaces is empty: the proxy serves no namespace, so every call fails NOT_FOUND`);
+  }
+  const socketDir = mkdtempSync(join(tmpdir(), "prism-"));
+  const namespaces = new NamespaceManager({
+    router,
+    createRuntime: createRuntimeFactory({ baseDir: config.baseDir, socketDir, logger, shared }),
+    baseDir: config.baseDir,
+    stateFile,
+    onNamespacesChange: (current) => authorizer?.setAccess(namespaceAccess({ namespaces: current })),
+    logger,
+  });
   const stopPatterns = async () => {
-    await Promise.all(
-      runtimes.map((runtime) =>
-        runtime.stop().catch((error: Error) => logger.error(`stopping ${runtime.description} failed: ${error.message}`)),
-      ),
-    );
+    await namespaces.close();
     rmSync(socketDir, { recursive: true, force: true });
   };
-
-  const authorizer = await createAuthorizer(config, logger);
-  if (config.namespaces.size === 0) {
-    logger.warn(`${config.file ?? "config"}: namespaces is empty: the proxy serves no namespace, so every call fails NOT_FOUND`);
-  }
   try {
-    for (const namespace of config.namespaces.values()) {
-      for (const [api, binding] of Object.entries(namespace.apis) as [ApiName, BindingConfig][]) {
-        const runtime = await createRuntime(namespace.name, api, binding, config, socketDir, logger, shared);
-        runtimes.push(runtime);
-        await runtime.start();
-        router.add(namespace.name, api, runtime);
-        logger.info(`namespace "${namespace.name}" ${api} → ${runtime.description}`);
-      }
-    }
+    await namespaces.start(initial.namespaces.values(), initial.file);
   } catch (error) {
     await stopPatterns();
     throw error;
   }
 
-  // The largest message of any namespace (the default when there is none): the front door reads no more.
-  const maxRequestBytes = Math.max(requestLimitOf(undefined), ...runtimes.map((runtime) => runtime.requestLimit));
-  const connect = createConnectFrontDoor(router, { readMaxBytes: maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs, authorizer });
-  const limited = withFrontDoorLimits(
-    { buffered: shared.buffered, maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs, onRefused: shared.onRefused },
-    withDecodeErrorStatus(connect),
+  const admin = createAdminHandlers(namespaces, { version: proxyVersion, startedAtMs });
+  // The front door reads no more than the largest message any namespace accepts now.
+  const maxRequestBytes = () => namespaces.maxRequestBytes;
+  const connect = createConnectFrontDoor(router, { readMaxBytes: maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs, authorizer, admin });
+  const limits = {
+    buffered: shared.buffered,
+    get maxRequestBytes() {
+      return maxRequestBytes();
+    },
+    maxDeadlineMs: shared.maxDeadlineMs,
+    onRefused: shared.onRefused,
+  };
+  const frontDoor = withCors(
+    config.cors,
+    withHealthEndpoint(router, config.health, withFrontDoorLimits(limits, withDecodeErrorStatus(connect))),
+    logger,
   );
-  const frontDoor = withCors(config.cors, withHealthEndpoint(router, config.health, limited), logger);
-  const server = createProxyServer(router, frontDoor, { overload: config.overload, authorizer, logger });
+  // The admin API on the gRPC hot path: served by the proxy itself, not routed to a namespace.
+  const own = {
+    methods: addService(AdminService, admin),
+    callOptions: { buffered: shared.buffered, maxDeadlineMs: shared.maxDeadlineMs, onRefused: shared.onRefused },
+  };
+  const server = createProxyServer(router, frontDoor, { overload: config.overload, authorizer, logger, own });
   const [host, port] = splitHostPort(config.listen);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -119,13 +135,14 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   const address = `${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`;
   logger.info(`prism-proxy ${proxyVersion} listening on ${address} (gRPC, gRPC-Web, Connect; HTTP/1.1 and HTTP/2)`, {
     address,
-    namespaces: [...config.namespaces.keys()],
+    namespaces: namespaces.list().map((namespace) => namespace.name),
   });
 
   let closing: Promise<void> | undefined;
   return {
     address,
     router,
+    namespaces,
     close() {
       closing ??= (async () => {
         logger.info("shutting down: closing the listener, then draining and stopping patterns");
@@ -139,54 +156,6 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
       return closing;
     },
   };
-}
-
-async function createRuntime(
-  namespace: string,
-  api: ApiName,
-  binding: BindingConfig,
-  config: ProxyConfig,
-  socketDir: string,
-  parentLogger: Logger,
-  shared: SharedBounds,
-): Promise<PatternRuntime> {
-  const logger = parentLogger.child({ namespace, api });
-  const location = { file: config.file, path: `namespaces.${namespace}.${api}.config` };
-  const serviceName = apiServices[api].typeName;
-  if (binding.isolation === "inprocess" && binding.module) {
-    return new InProcessPattern({
-      namespace,
-      definition: await loadPatternDefinition(binding.module),
-      config: binding.config,
-      location,
-      serviceName,
-      drainTimeoutMs: binding.drainTimeoutMs,
-      healthIntervalMs: binding.healthIntervalMs,
-      logger,
-      buffered: shared.buffered,
-      maxDeadlineMs: shared.maxDeadlineMs,
-      onRefused: shared.onRefused,
-    });
-  }
-  const command = binding.module ? patternCommand(binding.module) : binding.command;
-  return new PatternProcess({
-    ...binding,
-    namespace,
-    patternName: binding.backend || command[0]?.split("/").pop() || "pattern",
-    command,
-    cwd: config.baseDir,
-    config: binding.config,
-    location,
-    serviceName,
-    socketPath: join(socketDir, `${namespace}.${api}.sock`),
-    proxyVersion,
-    logger,
-    requestLimit: requestLimitOf(binding.config),
-    maxDeadlineMs: shared.maxDeadlineMs,
-    clientCalls: shared.clientCalls,
-    buffered: shared.buffered,
-    onRefused: shared.onRefused,
-  });
 }
 
 /** The call checker when the config asks for authentication; logs how the proxy is guarded either way. */
@@ -207,8 +176,26 @@ async function createAuthorizer(config: ProxyConfig, logger: Logger): Promise<Au
   return new Authorizer(verifier, namespaceAccess(config), new Set(config.auth.admin), config.auth.tokenCacheSize);
 }
 
+/**
+ * The namespaces to start with: the state file's when it exists (the admin API wrote it; prism.yaml
+ * only seeds it), else the config's. `file` is where they came from, for pattern config errors.
+ */
+function initialNamespaces(
+  config: ProxyConfig,
+  stateFile: NamespaceStateFile | undefined,
+  logger: Logger,
+): { namespaces: ReadonlyMap<string, NamespaceConfig>; file: string | undefined } {
+  const saved = stateFile?.read(config.baseDir);
+  if (stateFile === undefined || saved === undefined) return { namespaces: config.namespaces, file: config.file };
+  logger.info(
+    `namespaces come from ${stateFile.path} (changes made through the admin API), not from the namespaces of ${config.file}; ` +
+      "delete that file to start from the config file's namespaces again",
+  );
+  return { namespaces: saved, file: stateFile.path };
+}
+
 /** Each namespace's access rules as sets, for O(1) checks. */
-export function namespaceAccess(config: Pick<ProxyConfig, "namespaces">): Map<string, NamespaceAccess> {
+export function namespaceAccess(config: { readonly namespaces: ReadonlyMap<string, NamespaceConfig> }): Map<string, NamespaceAccess> {
   const access = new Map<string, NamespaceAccess>();
   for (const namespace of config.namespaces.values()) {
     access.set(namespace.name, {
@@ -218,18 +205,6 @@ export function namespaceAccess(config: Pick<ProxyConfig, "namespaces">): Map<st
     });
   }
   return access;
-}
-
-/** Bounds every pattern runtime of the proxy shares. */
-interface SharedBounds {
-  /** Request bytes buffered across every call. */
-  buffered: ByteBudget;
-  /** Calls in flight per client address to process patterns. */
-  clientCalls: ClientCalls;
-  /** Longest deadline honoured. */
-  maxDeadlineMs: number;
-  /** Where calls refused for a bound are logged (rate-limited). */
-  onRefused: RefusalLog;
 }
 
 function splitHostPort(listen: string): [string, number] {

@@ -24,6 +24,9 @@ export type AuthDecision = Identity | ConnectError;
 /** A remembered verification: the token's identity, or why it was refused. */
 type CacheEntry = { identity: Identity; expiresAtMs: number } | { refused: ConnectError; expiresAtMs: number };
 
+/** Longest header text of a refused token that is remembered. */
+const maxRememberedRefusalChars = 2048;
+
 /** How long a refused token is remembered (a flood of one bad token is not re-verified each time). */
 const refusalMemoryMs = 10_000;
 
@@ -58,11 +61,13 @@ export class Authorizer {
     namespace: string | undefined,
     permission: Permission,
   ): AuthDecision | Promise<AuthDecision> {
+    if (typeof authorization !== "string") return missingToken;
+    // Remembered by the header's exact text: a known token costs one map lookup, no parsing.
+    const entry = this.tokens.get(authorization);
+    if (entry !== undefined && entry.expiresAtMs > Date.now()) return this.decide(entry, namespace, permission);
     const token = bearerToken(authorization);
     if (token === undefined) return missingToken;
-    const entry = this.tokens.get(token);
-    if (entry !== undefined && entry.expiresAtMs > Date.now()) return this.decide(entry, namespace, permission);
-    return this.verify(token).then((verified) => this.decide(verified, namespace, permission));
+    return this.verify(authorization, token).then((verified) => this.decide(verified, namespace, permission));
   }
 
   /** The decision for a verified (or refused) token. */
@@ -71,7 +76,10 @@ export class Authorizer {
     const { identity } = entry;
     if (holdsAny(identity, this.proxyAdmins)) return identity;
     if (namespace === undefined) {
-      return new ConnectError(`${identity.subject} may not administer this proxy (it needs one of auth.admin)`, Code.PermissionDenied);
+      return new ConnectError(
+        `${identity.caller.subject} may not administer this proxy (it needs one of auth.admin)`,
+        Code.PermissionDenied,
+      );
     }
     const rules = this.access.get(namespace);
     const granted =
@@ -81,13 +89,14 @@ export class Authorizer {
         (permission === "write" && holdsAny(identity, rules.write)));
     if (granted) return identity;
     return new ConnectError(
-      `${identity.subject} may not ${permission} namespace "${namespace}" (it needs ${permission} in its access rules)`,
+      `${identity.caller.subject} may not ${permission} namespace "${namespace}" (it needs ${permission} in its access rules)`,
       Code.PermissionDenied,
     );
   }
 
-  private verify(token: string): Promise<CacheEntry> {
-    let pending = this.pending.get(token);
+  /** Verifies `token` (once for concurrent calls) and remembers the result under the header text `key`. */
+  private verify(key: string, token: string): Promise<CacheEntry> {
+    let pending = this.pending.get(key);
     if (pending === undefined) {
       pending = this.verifier.verify(token).then(
         (verified: VerifiedToken): CacheEntry => ({ identity: verified.identity, expiresAtMs: verified.expiresAtMs }),
@@ -97,10 +106,10 @@ export class Authorizer {
           expiresAtMs: error instanceof ConnectError && error.code === Code.Unavailable ? 0 : Date.now() + refusalMemoryMs,
         }),
       );
-      this.pending.set(token, pending);
+      this.pending.set(key, pending);
       void pending.then((entry) => {
-        this.pending.delete(token);
-        this.remember(token, entry);
+        this.pending.delete(key);
+        this.remember(key, entry);
       });
     }
     return pending;
@@ -108,6 +117,8 @@ export class Authorizer {
 
   private remember(token: string, entry: CacheEntry): void {
     if (entry.expiresAtMs <= Date.now()) return;
+    // Refusals of long tokens are not kept: an attacker's garbage must not fill memory (10,000 × 16 KiB).
+    if ("refused" in entry && token.length > maxRememberedRefusalChars) return;
     if (this.tokens.size >= this.cacheSize) {
       // Oldest first: Map keeps insertion order.
       const oldest = this.tokens.keys().next().value;

@@ -1,15 +1,12 @@
 // Principals: who an access rule names, as "sub:<subject>", "group:<group or role>",
 // "scope:<scope>", or "any" (any authenticated caller). An identity is the set of principals a
 // verified token proves, so a rule check is a set lookup.
+import type { CallerIdentity } from "@prism/wire";
 
 /** A caller proven by a verified token. */
 export interface Identity {
-  /** The subject claim. */
-  readonly subject: string;
-  /** Groups or roles. */
-  readonly groups: readonly string[];
-  /** Scopes. */
-  readonly scopes: readonly string[];
+  /** Who it is, as patterns see it (subject, groups, scopes; never the token). */
+  readonly caller: CallerIdentity;
   /** Every principal the identity holds ("any", "sub:…", "group:…", "scope:…"). */
   readonly principals: ReadonlySet<string>;
 }
@@ -25,7 +22,7 @@ export function identityOf(subject: string, groups: readonly string[], scopes: r
   const principals = new Set<string>(["any", `sub:${subject}`]);
   for (const group of groups) principals.add(`group:${group}`);
   for (const scope of scopes) principals.add(`scope:${scope}`);
-  return { subject, groups, scopes, principals };
+  return { caller: { subject, groups, scopes }, principals };
 }
 
 /** Whether `identity` holds any of `granted`. */

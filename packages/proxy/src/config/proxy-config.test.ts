@@ -238,6 +238,28 @@ describe("proxy config top level", () => {
   });
 });
 
+describe("proxy config state file", () => {
+  it("is <config name>.state.json beside the config file unless state.file says otherwise; none without a file", () => {
+    expect(parseProxyConfig({}, file).stateFile).toBe("/etc/prism/prism.state.json");
+    expect(parseProxyConfig({}, "/srv/gateway.yml").stateFile).toBe("/srv/gateway.state.json");
+    expect(parseProxyConfig({ state: { file: "state/live.json" } }, file).stateFile).toBe("/etc/prism/state/live.json");
+    expect(parseProxyConfig({ state: { file: "/var/lib/prism/state.json" } }, file).stateFile).toBe("/var/lib/prism/state.json");
+    expect(parseProxyConfig({}, undefined).stateFile).toBeUndefined();
+    expect(defaultProxyConfig().stateFile).toBeUndefined();
+  });
+
+  it("keeps each namespace's mapping as given", () => {
+    const orders = { keyvalue: { backend: "memstore", config: { capacity: 5 } }, access: { read: ["any"] } };
+    expect(parseProxyConfig({ namespaces: { orders } }, file).namespaces.get("orders")?.source).toEqual(orders);
+  });
+
+  it("refuses a state file that is the config file itself", () => {
+    expect(configError({ state: { file: "prism.yaml" } }).message).toBe(
+      "/etc/prism/prism.yaml: state.file: names this config file: the proxy rewrites its state file, so give it a file of its own",
+    );
+  });
+});
+
 describe("loadProxyConfig", () => {
   it("reads a YAML file and names it in errors", () => {
     const dir = mkdtempSync(join(tmpdir(), "prism-proxy-config-"));

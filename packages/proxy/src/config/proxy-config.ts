@@ -3,7 +3,7 @@
 import { ConfigError, field, type ConfigOf } from "@prism/pattern-sdk";
 import { parseConfig } from "@prism/pattern-sdk/host";
 import { loadConfigFile } from "@prism/pattern-sdk/host";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, extname, resolve } from "node:path";
 import { builtinPatternPackages, type PatternModule, resolvePatternModule } from "../patterns/pattern-module.js";
 import { type AuthConfig, authSchema } from "../auth/auth-config.js";
 import { principalPattern, principalRule } from "../auth/principal.js";
@@ -56,6 +56,15 @@ export const healthSchema = {
   ),
 } as const;
 
+/** Schema of `state`: where changes made through the admin API are kept. */
+export const stateSchema = {
+  file: field.string(
+    "the state file (relative to this file) holding namespaces as changed through the admin API; while it exists its namespaces " +
+      "replace this file's `namespaces`; \"\" = this file's name with `.state.json` beside it (`prism.yaml` → `prism.state.json`)",
+    { default: "" },
+  ),
+} as const;
+
 /** Schema of the top level of prism.yaml, except `namespaces` (a map checked separately). */
 export const topLevelSchema = {
   listen: field.string("HOST:PORT the proxy serves gRPC, gRPC-Web and Connect on", {
@@ -82,6 +91,10 @@ export const topLevelSchema = {
     "authentication (OIDC/JWT) and proxy administrators; see the `auth.*` rows; absent = open, on loopback only",
     authSchema,
   ),
+  state: field.object(
+    "where admin API changes persist: `file` (default `prism.state.json` beside `prism.yaml`); once written, its namespaces replace `namespaces`",
+    stateSchema,
+  ),
   namespaces: field.raw("namespace name → { keyvalue: binding, pubsub: binding }; absent = one default namespace on memstore", {
     default: undefined,
   }),
@@ -107,9 +120,12 @@ export const accessSchema = {
     default: [],
   }),
   write: field.stringList("principals that may write (Set, Delete, Batch writes, Publish); write implies read", { default: [] }),
-  admin: field.stringList("principals that administer the namespace (the admin API for it); admin implies read and write", {
-    default: [],
-  }),
+  admin: field.stringList(
+    "principals with every right on the namespace: admin implies read and write (the admin API itself needs auth.admin)",
+    {
+      default: [],
+    },
+  ),
 } as const;
 
 /** The validated access rules of a namespace. */
@@ -119,6 +135,8 @@ export type NamespaceAccessConfig = ConfigOf<typeof accessSchema>;
 export interface NamespaceConfig {
   /** The namespace name. */
   name: string;
+  /** The mapping as given (what the admin API returns and the state file keeps). */
+  source: Readonly<Record<string, unknown>>;
   /** Bindings by API. */
   apis: Partial<Record<ApiName, BindingConfig>>;
   /** Who may read, write and administer it (used when auth is on). */
@@ -145,6 +163,8 @@ export interface ProxyConfig {
   file: string | undefined;
   /** The folder relative paths are resolved in (pattern packages, module paths, commands): the file's, else the current one. */
   baseDir: string;
+  /** Where admin API changes persist (undefined without a config file: they are live only). */
+  stateFile: string | undefined;
 }
 
 const originPattern = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/i;
@@ -188,6 +208,15 @@ export function parseProxyConfig(input: unknown, file: string | undefined): Prox
   }
   const { auth } = top;
   checkAuth(auth, top.listen, file);
+  const stateFile = file === undefined ? undefined : resolve(baseDir, top.state.file || defaultStateFileName(file));
+  if (file !== undefined && stateFile === resolve(file)) {
+    throw new ConfigError({
+      file,
+      field: "state.file",
+      expected: "a file other than this config file",
+      problem: "names this config file: the proxy rewrites its state file, so give it a file of its own",
+    });
+  }
   return {
     listen: top.listen,
     namespaces,
@@ -198,7 +227,13 @@ export function parseProxyConfig(input: unknown, file: string | undefined): Prox
     health: top.health,
     file,
     baseDir,
+    stateFile,
   };
+}
+
+/** The state file's default name for a config file: prism.yaml → prism.state.json. */
+export function defaultStateFileName(configFile: string): string {
+  return `${basename(configFile, extname(configFile))}.state.json`;
 }
 
 function parseBinding(input: unknown, file: string | undefined, path: string, baseDir: string): BindingConfig {
@@ -265,7 +300,12 @@ export function parseNamespace(name: string, input: unknown, location: Namespace
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new ConfigError({ file, field: path, expected: `a mapping with any of: ${apiNames.join(", ")}, access`, got: input });
   }
-  const namespace: NamespaceConfig = { name, apis: {}, access: { read: [], write: [], admin: [] } };
+  const namespace: NamespaceConfig = {
+    name,
+    source: input as Record<string, unknown>,
+    apis: {},
+    access: { read: [], write: [], admin: [] },
+  };
   for (const [key, value] of Object.entries(input as Record<string, unknown>)) {
     if (key === "access") {
       namespace.access = parseAccess(value, file, `${path}.access`);

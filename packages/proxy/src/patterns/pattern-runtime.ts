@@ -22,6 +22,8 @@ export interface PatternRuntime {
   readonly description: string;
   /** Largest request message the binding accepts (its `limits.maxRequestBytes`). */
   readonly requestLimit: number;
+  /** Restarts since it was started (a process pattern that died and came back); absent = never restarts. */
+  readonly restarts?: number;
   /** Starts the pattern; rejects with a message naming the pattern and why it failed. */
   start(): Promise<void>;
   /** Drains and stops the pattern (for a process: Drain, Stop, SIGTERM, SIGKILL). */

@@ -1,13 +1,17 @@
 // The Connect / gRPC-Web front door (HTTP/1.1 and HTTP/2): connect-node decodes the call, and each
-// method is forwarded to the namespace's pattern as a decoded message. gRPC over HTTP/2 skips this.
+// method is forwarded to the namespace's pattern as a decoded message; admin API calls go to the
+// proxy's own handlers, for proxy admins only. gRPC over HTTP/2 skips this.
 import type { DescService, Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, createContextKey, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { AdminService } from "@prism/proto/admin/v1";
+import type { CallContext } from "@prism/wire";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { AdminServiceHandlers } from "../admin/admin-handlers.js";
 import type { Authorizer } from "../auth/authorizer.js";
 import { permissionOf } from "../auth/method-permissions.js";
-import type { Identity } from "../auth/principal.js";
+import type { CallerIdentity } from "@prism/wire";
 import { apiServices } from "../config/api-names.js";
 import { namespaceHeader, type NamespaceRouter } from "./namespace-router.js";
 
@@ -16,29 +20,62 @@ export type FrontDoorHandler = (request: IncomingMessage | Http2ServerRequest, r
 
 /** Bounds of the Connect front door. */
 export interface ConnectFrontDoorOptions {
-  /** Largest request message read (the largest `limits.maxRequestBytes` of any namespace). */
-  readMaxBytes: number;
+  /** Largest request message read now (the largest `limits.maxRequestBytes` of any namespace; read per call, as namespaces change). */
+  readMaxBytes: () => number;
   /** Longest deadline (deadline headers are clamped to it before Connect sees them). */
   maxDeadlineMs: number;
   /** Checks callers when the proxy authenticates (undefined: open). */
   authorizer?: Authorizer | undefined;
+  /** The admin API's handlers (not served when absent). */
+  admin?: AdminServiceHandlers | undefined;
 }
 
 /** The caller's address, carried to the handlers (calls per client are bounded on the process hop). */
 const clientAddress = createContextKey("unknown", { description: "client address" });
 
-/** Builds the Connect handler serving every API through `router`. */
+/** Builds the Connect handler serving every API through `router`; rebuilt when the largest accepted request changes. */
 export function createConnectFrontDoor(router: NamespaceRouter, options: ConnectFrontDoorOptions): FrontDoorHandler {
+  let built: { readMaxBytes: number; handler: FrontDoorHandler } | undefined;
+  return (request, response) => {
+    const readMaxBytes = options.readMaxBytes();
+    if (built?.readMaxBytes !== readMaxBytes) built = { readMaxBytes, handler: buildFrontDoor(router, readMaxBytes, options) };
+    built.handler(request, response);
+  };
+}
+
+function buildFrontDoor(router: NamespaceRouter, readMaxBytes: number, options: ConnectFrontDoorOptions): FrontDoorHandler {
   return connectNodeAdapter({
-    readMaxBytes: options.readMaxBytes,
+    readMaxBytes,
     maxTimeoutMs: options.maxDeadlineMs,
     contextValues: (request) => createContextValues().set(clientAddress, request.socket?.remoteAddress ?? "unknown"),
     routes(connect: ConnectRouter) {
       for (const service of Object.values(apiServices)) {
         connect.service(service, forwardingImpl(service, router, options.authorizer) as never);
       }
+      if (options.admin !== undefined) connect.service(AdminService, adminImpl(options.admin, options.authorizer) as never);
     },
   }) as FrontDoorHandler;
+}
+
+/** The admin handlers behind the proxy-level admin check. */
+function adminImpl(handlers: AdminServiceHandlers, authorizer: Authorizer | undefined): Record<string, unknown> {
+  const impl: Record<string, unknown> = {};
+  for (const method of AdminService.methods) {
+    const handler = handlers[method.localName as keyof AdminServiceHandlers] as (
+      request: Message,
+      context: CallContext,
+    ) => Promise<unknown>;
+    impl[method.localName] = async (request: Message, context: HandlerContext) => {
+      let identity: CallerIdentity | undefined;
+      if (authorizer !== undefined) {
+        const decision = await authorizer.check(context.requestHeader.get("authorization") ?? undefined, undefined, "admin");
+        if (decision instanceof ConnectError) throw decision;
+        identity = decision.caller;
+      }
+      return handler(request, { signal: context.signal, identity });
+    };
+  }
+  return impl;
 }
 
 function forwardingImpl(service: DescService, router: NamespaceRouter, authorizer: Authorizer | undefined): Record<string, unknown> {
@@ -49,11 +86,11 @@ function forwardingImpl(service: DescService, router: NamespaceRouter, authorize
     /** The route of the call and, when the proxy authenticates, its checked caller (throws the refusal). */
     const prepare = async (context: HandlerContext) => {
       const route = router.routeOrThrow(context.requestHeader.get(namespaceHeader) ?? undefined, path);
-      let identity: Identity | undefined;
+      let identity: CallerIdentity | undefined;
       if (authorizer !== undefined) {
         const decision = await authorizer.check(context.requestHeader.get("authorization") ?? undefined, route.namespace, permission);
         if (decision instanceof ConnectError) throw decision;
-        identity = decision;
+        identity = decision.caller;
       }
       const options = { signal: context.signal, timeoutMs: context.timeoutMs(), client: context.values.get(clientAddress), identity };
       return { runtime: route.runtime, options };

@@ -1,5 +1,5 @@
 // Unit tests of NamespaceRouter: default namespace, unknown namespace, unconfigured API,
-// unknown path, and routeOrThrow.
+// unknown path, routeOrThrow, and namespaces replaced or removed as a whole.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import type { ApiName } from "../config/api-names.js";
@@ -161,6 +161,61 @@ describe("NamespaceRouter.route", () => {
     const replacement = runtime("replacement");
     router.add("orders", "keyvalue", replacement);
     expect(router.route("orders", getPath)).toEqual({ ok: true, runtime: replacement, namespace: "orders" });
+  });
+});
+
+describe("NamespaceRouter.set and remove", () => {
+  const publishPath = "/prism.pubsub.v1.PubSubService/Publish";
+
+  it("creates a namespace with every API at once", () => {
+    const router = new NamespaceRouter();
+    const kv = runtime("kv");
+    const ps = runtime("ps");
+    expect(router.has("fresh")).toBe(false);
+    router.set(
+      "fresh",
+      new Map<ApiName, PatternRuntime>([
+        ["keyvalue", kv],
+        ["pubsub", ps],
+      ]),
+    );
+    expect(router.has("fresh")).toBe(true);
+    expect(router.route("fresh", getPath)).toEqual({ ok: true, runtime: kv, namespace: "fresh" });
+    expect(router.route("fresh", publishPath)).toEqual({ ok: true, runtime: ps, namespace: "fresh" });
+  });
+
+  it("replaces all routes of a namespace in one step: an API left out is no longer routed", () => {
+    const { router, ordersRuntime } = makeRouter();
+    router.add("orders", "pubsub", runtime("orders pubsub"));
+    const before = router.route("orders", getPath);
+    const replacement = runtime("orders kv v2");
+    router.set("orders", new Map<ApiName, PatternRuntime>([["keyvalue", replacement]]));
+    expect(before).toEqual({ ok: true, runtime: ordersRuntime, namespace: "orders" });
+    expect(router.route("orders", getPath)).toEqual({ ok: true, runtime: replacement, namespace: "orders" });
+    expect(router.route("orders", publishPath)).toMatchObject({ ok: false, code: Code.Unimplemented });
+    expect(router.route("default", getPath).ok).toBe(true);
+  });
+
+  it("keeps a namespace's other APIs when one is added", () => {
+    const { router, ordersRuntime } = makeRouter();
+    const ps = runtime("orders pubsub");
+    router.add("orders", "pubsub", ps);
+    expect(router.route("orders", getPath)).toEqual({ ok: true, runtime: ordersRuntime, namespace: "orders" });
+    expect(router.route("orders", publishPath)).toEqual({ ok: true, runtime: ps, namespace: "orders" });
+  });
+
+  it("removes a namespace: its calls are NOT_FOUND, the others still route", () => {
+    const { router, defaultRuntime } = makeRouter();
+    expect(router.remove("orders")).toBe(true);
+    expect(router.remove("orders")).toBe(false);
+    expect(router.has("orders")).toBe(false);
+    expect(router.route("orders", getPath)).toMatchObject({
+      ok: false,
+      code: Code.NotFound,
+      metadata: { [errorReasonHeader]: "namespace-not-found" },
+    });
+    expect(router.route(undefined, getPath)).toEqual({ ok: true, runtime: defaultRuntime, namespace: "default" });
+    expect([...router.entries()].map((entry) => entry.namespace)).toEqual(["default"]);
   });
 });
 

@@ -34,9 +34,15 @@ function invalidNamespace(value: string | string[]): RouteResult {
   };
 }
 
-/** Namespace → API → runtime. */
+/** A successful route, built once per (namespace, API) and returned as is. */
+type Route = { ok: true; runtime: PatternRuntime; namespace: string };
+
+/**
+ * Namespace → API → runtime. A namespace's routes are replaced or removed as a whole, by one map
+ * write: a call routes either entirely by the old routes or entirely by the new ones.
+ */
 export class NamespaceRouter {
-  private readonly namespaces = new Map<string, Map<ApiName, { ok: true; runtime: PatternRuntime; namespace: string }>>();
+  private readonly namespaces = new Map<string, ReadonlyMap<ApiName, Route>>();
   private readonly serviceByPath = new Map<string, ApiName>();
 
   constructor(
@@ -44,11 +50,29 @@ export class NamespaceRouter {
     private readonly absentNamespace = "default",
   ) {}
 
-  /** Registers the runtime serving `api` of `namespace`. */
+  /** Registers the runtime serving `api` of `namespace` (keeping its other APIs). */
   add(namespace: string, api: ApiName, runtime: PatternRuntime): void {
-    const apis = this.namespaces.get(namespace) ?? new Map<ApiName, { ok: true; runtime: PatternRuntime; namespace: string }>();
+    const apis = new Map<ApiName, PatternRuntime>();
+    for (const [other, route] of this.namespaces.get(namespace) ?? []) apis.set(other, route.runtime);
+    apis.set(api, runtime);
+    this.set(namespace, apis);
+  }
+
+  /** Routes `namespace` to exactly `runtimes` from now on (creates it, or replaces all its routes at once). */
+  set(namespace: string, runtimes: ReadonlyMap<ApiName, PatternRuntime>): void {
+    const apis = new Map<ApiName, Route>();
+    for (const [api, runtime] of runtimes) apis.set(api, { ok: true, runtime, namespace });
     this.namespaces.set(namespace, apis);
-    apis.set(api, { ok: true, runtime, namespace }); // the route result, built once
+  }
+
+  /** Stops routing `namespace` (its calls are NOT_FOUND from now on); false when it was not routed. */
+  remove(namespace: string): boolean {
+    return this.namespaces.delete(namespace);
+  }
+
+  /** Whether `namespace` is routed. */
+  has(namespace: string): boolean {
+    return this.namespaces.has(namespace);
   }
 
   /** Every registered runtime with its namespace and API. */

@@ -1,9 +1,9 @@
 // One port, every protocol: a TCP listener that admits connections within the overload budget,
 // sniffs the HTTP/2 connection preface and hands the socket to an HTTP/2 or an HTTP/1.1 server.
 // On HTTP/2, gRPC calls take the hot path (route by namespace, then in-process dispatch or a frame
-// pipe); everything else (Connect, gRPC-Web) goes to the Connect front door. Every connection has
-// a deadline for its first headers and an idle timeout; streams per connection and header sizes
-// are bounded. A connection the proxy closes is cut at the socket after a grace period: a client
+// pipe; admin API calls are served by the proxy itself); everything else (Connect, gRPC-Web) goes
+// to the Connect front door. Every connection has a deadline for its first headers and an idle
+// timeout; streams per connection and header sizes are bounded. A connection the proxy closes is cut at the socket after a grace period: a client
 // that never reads or never closes its side does not keep it.
 import type { Logger } from "@prism/pattern-sdk";
 import { createServer as createHttp1Server } from "node:http";
@@ -23,7 +23,7 @@ import type { FrontDoorHandler } from "./connect-front-door.js";
 import { ConnectionLimits } from "./connection-limits.js";
 import type { NamespaceRouter } from "./namespace-router.js";
 import { RateLimitedWarnings } from "./rate-limited-warnings.js";
-import { routeGrpcCall } from "./route-grpc-call.js";
+import { type InProcessServices, routeGrpcCall } from "./route-grpc-call.js";
 
 /** A listening proxy server. */
 export interface ProxyServer {
@@ -45,6 +45,8 @@ export interface ProxyServerOptions {
   logger: Logger;
   /** Checks callers when the proxy authenticates (undefined: open). */
   authorizer?: Authorizer | undefined;
+  /** Services the proxy serves itself over gRPC (the admin API). */
+  own?: InProcessServices | undefined;
 }
 
 const http2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -166,7 +168,7 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
     }
     const contentType = headers["content-type"];
     if (contentType === "application/grpc" || contentType === "application/grpc+proto") {
-      routeGrpcCall(router, stream, headers, onStreamError, options.authorizer);
+      routeGrpcCall(router, stream, headers, onStreamError, options.authorizer, options.own);
       return;
     }
     const request = new Http2ServerRequest(stream, headers, {}, rawHeaders);

@@ -5,13 +5,16 @@
 // answer on Connect) and the proxy must stay up, serving a well-behaved call after each batch.
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
 import { PubSubService } from "@prism/proto/pubsub/v1";
+import { RegistryService } from "@prism/proto/registry/v1";
 import { type ProxyProcess, startProxyProcess } from "@prism/proxy/testing";
 import fc from "fast-check";
 import { type ClientHttp2Session, connect, constants } from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /** Every method path of the data-plane services. */
-const paths = [KeyValueService, PubSubService].flatMap((service) => service.methods.map((method) => `/${service.typeName}/${method.name}`));
+const paths = [KeyValueService, PubSubService, RegistryService].flatMap((service) =>
+  service.methods.map((method) => `/${service.typeName}/${method.name}`),
+);
 
 /** What one fuzzed call sends. */
 interface FuzzCall {
@@ -60,8 +63,12 @@ beforeAll(async () => {
   proxy = await startProxyProcess({
     config: {
       namespaces: {
-        inproc: { keyvalue: { backend: "memstore" }, pubsub: { backend: "memstore" } },
-        proc: { keyvalue: { backend: "memstore", isolation: "process" }, pubsub: { backend: "memstore", isolation: "process" } },
+        inproc: { keyvalue: { backend: "memstore" }, pubsub: { backend: "memstore" }, registry: { backend: "memstore" } },
+        proc: {
+          keyvalue: { backend: "memstore", isolation: "process" },
+          pubsub: { backend: "memstore", isolation: "process" },
+          registry: { backend: "memstore", isolation: "process" },
+        },
       },
     },
   });

@@ -12,10 +12,11 @@ import { kvMemstoreScenario } from "./kv-memstore-scenario.mjs";
 import { kvRedisScenario } from "./kv-redis-scenario.mjs";
 import { measure } from "./measure.mjs";
 import { pubsubScenario } from "./pubsub-scenario.mjs";
+import { registryScenario } from "./registry-scenario.mjs";
 import { formatTable } from "./report.mjs";
 import { runSoak } from "./soak.mjs";
 
-const scenarios = [kvMemstoreScenario, kvAuthScenario, kvRedisScenario, pubsubScenario];
+const scenarios = [kvMemstoreScenario, kvAuthScenario, kvRedisScenario, pubsubScenario, registryScenario];
 
 const { values } = parseArgs({
   options: {

@@ -48,6 +48,8 @@ export type NamespaceDefinition = {
   keyvalue?: BindingDefinition;
   /** The PubSub binding. */
   pubsub?: BindingDefinition;
+  /** The Multicast Registry binding. */
+  registry?: BindingDefinition;
   /** Access rules (used when the proxy authenticates). */
   access?: AccessRules;
 };
@@ -65,7 +67,7 @@ export type HealthState = "HEALTHY" | "DEGRADED" | "UNHEALTHY";
 
 /** The state of the pattern serving one API of a namespace. */
 export type PatternStatus = {
-  /** The API served ("keyvalue", "pubsub"). */
+  /** The API served ("keyvalue", "pubsub", "registry"). */
   api: string;
   /** Human description, e.g. "memstore (inprocess)". */
   pattern: string;

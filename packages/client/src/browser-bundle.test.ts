@@ -110,5 +110,22 @@ describe("the browser bundle of @prism/client", () => {
     expect(seen[0]?.headers["content-type"]).toBe("application/json");
     expect(seen[0]?.headers["prism-namespace"]).toBe("default");
     expect(JSON.parse(seen[0]?.body ?? "")).toEqual({ key: "a", value: "aGk=" });
+
+    // The registry too: a string filter compiled in the browser and sent as the typed Filter.
+    const registry = `client.registry.enumeratePage('type = "sensor" and floor >= 2', { limit: 5 }).then((page) => page.totalCount)`;
+    expect(await runInContext(registry, context)).toBe(0);
+    expect(seen[1]?.url).toBe("http://proxy.example:8980/prism.registry.v1.RegistryService/Enumerate");
+    expect(JSON.parse(seen[1]?.body ?? "")).toEqual({
+      filter: {
+        and: {
+          filters: [
+            { condition: { field: "type", op: "COMPARISON_EQ", value: { stringValue: "sensor" } } },
+            { condition: { field: "floor", op: "COMPARISON_GTE", value: { numberValue: 2 } } },
+          ],
+        },
+      },
+      limit: 5,
+      includeMetadata: true,
+    });
   });
 });

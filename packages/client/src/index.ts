@@ -1,4 +1,5 @@
-// @prism/client: the typed Prism client for Node and browsers (KeyValue, PubSub and the admin API over gRPC, gRPC-Web or Connect).
+// @prism/client: the typed Prism client for Node and browsers (KeyValue, PubSub, the Multicast Registry and the admin API over
+// gRPC, gRPC-Web or Connect).
 export { Code } from "@connectrpc/connect";
 export {
   createPrismClient,
@@ -24,6 +25,26 @@ export {
   type Subscription,
 } from "./pubsub-client.js";
 export {
+  createRegistryClient,
+  type EnumerateOptions,
+  type EnumeratePage,
+  type EnumeratePageOptions,
+  type MulticastOptions,
+  type MulticastResult,
+  type MulticastStatus,
+  type RegisteredIdentity,
+  type RegisterOptions,
+  type RegistryClient,
+  type RegistryClientOptions,
+} from "./registry-client.js";
+export type { Registration } from "./registration.js";
+export type { ListenOptions, RegistryDelivery, RegistryListener } from "./registry-listener.js";
+export type { RegistryMetadata, RegistryMetadataValue } from "./registry-metadata.js";
+export { type RegistryFilter, toFilter } from "./registry-filter/to-filter.js";
+export type { FieldOperators, FilterObject, FilterValue } from "./registry-filter/json-filter.js";
+export { defaultFilterLimits, type FilterLimits } from "./registry-filter/filter-limits.js";
+export { formatFilter } from "./registry-filter/format-filter.js";
+export {
   createAdminClient,
   type AccessRules,
   type AdminClient,
@@ -42,7 +63,9 @@ export { type PrismValue, toBytes, toText } from "./value.js";
 export { type CodeName, codeName } from "./errors/code-name.js";
 export { PrismError, type PrismErrorOptions } from "./errors/prism-error.js";
 export {
+  AlreadyExistsError,
   DeadlineExceededError,
+  IdentityNotFoundError,
   InternalError,
   InvalidArgumentError,
   KeyNotFoundError,

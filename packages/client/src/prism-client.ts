@@ -8,6 +8,8 @@ import { type AdminClient, createAdminClient } from "./admin-client.js";
 import { InvalidArgumentError } from "./errors/error-classes.js";
 import { type KeyValueClient, createKeyValueClient } from "./keyvalue-client.js";
 import { type PubSubClient, createPubSubClient } from "./pubsub-client.js";
+import { type RegistryClient, createRegistryClient } from "./registry-client.js";
+import { type FilterLimits, resolveFilterLimits } from "./registry-filter/filter-limits.js";
 import type { PrismProtocol } from "./transport/transport-options.js";
 
 /** What the proxy accepts as a namespace name (anything else would be refused, or, with a control character, dropped on the way). */
@@ -36,6 +38,12 @@ export type PrismClientOptions = {
   token?: PrismToken;
   /** Default per-call deadline in milliseconds (default 10000); 0 = no deadline. */
   timeoutMs?: number;
+  /**
+   * Bounds registry filters (JSON and string forms) are checked against before they are sent: by default the
+   * server's default limits (depth 5, 20 conditions). Raise them when the namespace's limits are raised; the
+   * server checks its own limits whatever the client did.
+   */
+  registryFilterLimits?: Partial<FilterLimits>;
 } & (
   | {
       /** Base URL of the proxy, e.g. "http://127.0.0.1:8980". */
@@ -57,6 +65,8 @@ export type PrismClient = {
   readonly kv: KeyValueClient;
   /** The PubSub API of this namespace. */
   readonly pubsub: PubSubClient;
+  /** The Multicast Registry API of this namespace. */
+  readonly registry: RegistryClient;
   /** The proxy's admin API (namespaces live, status); needs the proxy-level admin permission. */
   readonly admin: AdminClient;
   /** The namespace every call goes to. */
@@ -70,7 +80,9 @@ export function createPrismClient(options: PrismClientOptions): PrismClient {
   const base = options.transport ?? transportFor(options);
   const transport = options.token === undefined ? base : withToken(base, options.token);
   const settings = { headers: { ...options.headers }, timeoutMs: options.timeoutMs ?? defaultTimeoutMs };
-  return bind(transport, settings, options.namespace ?? defaultNamespace);
+  // Resolved (and checked) once here, so a bad limit fails at creation rather than at the first registry call.
+  const registryOptions = { filterLimits: resolveFilterLimits(options.registryFilterLimits) };
+  return bind(transport, settings, options.namespace ?? defaultNamespace, registryOptions);
 }
 
 /** Creates the default transport for this runtime from url, protocol and httpVersion. */
@@ -86,7 +98,12 @@ function transportFor(options: PrismClientOptions): Transport {
 }
 
 /** Builds the client of one namespace over a shared transport. */
-function bind(transport: Transport, settings: { headers: Record<string, string>; timeoutMs: number }, namespace: string): PrismClient {
+function bind(
+  transport: Transport,
+  settings: { headers: Record<string, string>; timeoutMs: number },
+  namespace: string,
+  registryOptions: { filterLimits?: Partial<FilterLimits> },
+): PrismClient {
   if (typeof namespace !== "string" || !namespacePattern.test(namespace)) {
     const shown = typeof namespace === "string" ? JSON.stringify(namespace.slice(0, 80)) : typeof namespace;
     throw new InvalidArgumentError(
@@ -96,8 +113,9 @@ function bind(transport: Transport, settings: { headers: Record<string, string>;
   return {
     kv: createKeyValueClient(transport, { namespace, ...settings }),
     pubsub: createPubSubClient(transport, { namespace, ...settings }),
+    registry: createRegistryClient(transport, { namespace, ...settings }, registryOptions),
     admin: createAdminClient(transport, { namespace, ...settings }),
     namespace,
-    withNamespace: (other) => bind(transport, settings, other),
+    withNamespace: (other) => bind(transport, settings, other, registryOptions),
   };
 }

@@ -18,6 +18,7 @@ describe("memstorePattern", () => {
       maxMemoryBytes: 0,
       sweepIntervalMs: 1000,
       subscriberBufferSize: 1024,
+      listenerQueue: 1024,
     });
     expect(() => parseConfig(memstorePattern.config, { eviction: "fifo" })).toThrow(ConfigError);
   });
@@ -54,5 +55,26 @@ describe("memstorePattern", () => {
     await pattern.keyvalue!.set("k", new Uint8Array(94), 0);
     expect((await pattern.health?.())?.status).toBe("DEGRADED");
     await pattern.stop?.();
+  });
+
+  it("serves the registry (store and in-process messaging) and ends every Listen on stop", async () => {
+    const pattern = await instance({ listenerQueue: 1 });
+    const registry = pattern.registry!;
+    await registry.store.register({ identity: "dev-1", metadata: { floor: 2 }, ttlMs: 60_000, replace: false, maxIdentities: 10 });
+    expect(await registry.store.get("dev-1")).toMatchObject({ identity: "dev-1", metadata: { floor: 2 } });
+    const listener = await registry.messaging.listen("dev-1", new AbortController().signal);
+    const delivery = { payload: new Uint8Array([1]), contentType: "", metadata: {}, messageId: "m", sentAtMs: 1 };
+    // The listener is not read, so its queue of 1 is full after the first delivery.
+    expect(await registry.messaging.deliver(["dev-1", "dev-2"], delivery, 1000)).toEqual([
+      { status: "DELIVERED" },
+      { status: "NOT_LISTENING" },
+    ]);
+    expect((await registry.messaging.deliver(["dev-1"], delivery, 1000))[0]?.status).toBe("FAILED");
+    expect(registry.messaging.listenerCount()).toBe(1);
+    await pattern.stop?.();
+    expect(registry.messaging.listenerCount()).toBe(0);
+    const received = [];
+    for await (const each of listener) received.push(each);
+    expect(received).toEqual([]);
   });
 });

@@ -1,8 +1,10 @@
-// The memstore pattern definition: its config schema and a factory that serves MemStoreKeyValue and
-// MemStorePubSub, reporting DEGRADED when the store nears its key or memory limit.
-import { type ConfigOf, definePattern, field, type HealthReport, packageVersion } from "@prism/pattern-sdk";
+// The memstore pattern definition: its config schema and a factory that serves MemStoreKeyValue,
+// MemStorePubSub and the Multicast Registry (MemStoreRegistry with in-process LocalRegistryMessaging),
+// reporting DEGRADED when the store nears its key or memory limit.
+import { type ConfigOf, definePattern, field, type HealthReport, LocalRegistryMessaging, packageVersion } from "@prism/pattern-sdk";
 import { MemStoreKeyValue } from "./memstore-keyvalue.js";
 import { MemStorePubSub } from "./memstore-pubsub.js";
+import { MemStoreRegistry } from "./memstore-registry.js";
 
 /** Fraction of a limit at which health turns DEGRADED. */
 const DEGRADED_AT = 0.9;
@@ -18,11 +20,15 @@ const memstoreConfigSchema = {
     default: 0,
     min: 0,
   }),
-  sweepIntervalMs: field.integer("how often expired keys are removed from memory, in milliseconds", {
+  sweepIntervalMs: field.integer("how often expired keys and registry identities are removed from memory, in milliseconds", {
     default: 1000,
     min: 10,
   }),
   subscriberBufferSize: field.integer("messages buffered per subscriber before new ones are dropped (PubSub)", {
+    default: 1024,
+    min: 1,
+  }),
+  listenerQueue: field.integer("multicast deliveries held for one slow Listen stream; past it a delivery to it is FAILED (Registry)", {
     default: 1024,
     min: 1,
   }),
@@ -31,7 +37,7 @@ const memstoreConfigSchema = {
 /** The validated config of a memstore pattern instance. */
 export type MemStoreConfig = ConfigOf<typeof memstoreConfigSchema>;
 
-/** The in-memory pattern: KeyValue with TTL, capacity, LRU eviction and prefix scan; at-most-once PubSub. */
+/** The in-memory pattern: KeyValue with TTL, capacity, LRU eviction and prefix scan; at-most-once PubSub; the Multicast Registry. */
 export const memstorePattern = definePattern({
   name: "memstore",
   version: packageVersion(import.meta.url),
@@ -39,13 +45,18 @@ export const memstorePattern = definePattern({
   create(config, context) {
     const keyvalue = new MemStoreKeyValue(config);
     const pubsub = new MemStorePubSub(config);
+    const store = new MemStoreRegistry({ sweepIntervalMs: config.sweepIntervalMs });
+    const messaging = new LocalRegistryMessaging(config.listenerQueue);
     context.logger.debug("memstore created", { ...config });
     return {
       keyvalue,
       pubsub,
+      registry: { store, messaging },
       stop() {
         keyvalue.close();
         pubsub.close();
+        store.close();
+        messaging.closeAll();
       },
       health(): HealthReport {
         // Expired keys still held would count towards "nearly full"; dropping them costs O(k log n) for k of them.

@@ -52,6 +52,17 @@ function scan(set: SortedKeySet, start: string, exclusive: boolean, prefix: stri
   return keys;
 }
 
+/** The same scan through forEachFrom, stopping the walk by returning false. */
+function walk(set: SortedKeySet, start: string, exclusive: boolean, prefix: string, limit: number): string[] {
+  const keys: string[] = [];
+  set.forEachFrom(start, exclusive, (key) => {
+    if (!key.startsWith(prefix) || keys.length === limit) return false;
+    keys.push(key);
+    return true;
+  });
+  return keys;
+}
+
 function naiveScan(naive: NaiveSet, start: string, exclusive: boolean, prefix: string, limit: number): string[] {
   const keys: string[] = [];
   for (const key of naive.keys) {
@@ -122,7 +133,9 @@ describe("SortedKeySet", () => {
           const exclusive = next() < 0.5;
           const prefix = next() < 0.3 ? "" : start.slice(0, Math.floor(next() * (start.length + 1)));
           const limit = 1 + Math.floor(next() * 50);
-          expect(scan(set, start, exclusive, prefix, limit)).toEqual(naiveScan(naive, start, exclusive, prefix, limit));
+          const expected = naiveScan(naive, start, exclusive, prefix, limit);
+          expect(scan(set, start, exclusive, prefix, limit)).toEqual(expected);
+          expect(walk(set, start, exclusive, prefix, limit)).toEqual(expected);
         }
         expect(set.size).toBe(naive.keys.length);
         if (step % 97 === 0) {
@@ -135,7 +148,9 @@ describe("SortedKeySet", () => {
       for (const key of naive.keys) {
         for (const start of [key, `${key}\u0000`, key.slice(0, -1)]) {
           for (const exclusive of [false, true]) {
-            expect(scan(set, start, exclusive, "", 1000)).toEqual(naiveScan(naive, start, exclusive, "", 1000));
+            const expected = naiveScan(naive, start, exclusive, "", 1000);
+            expect(scan(set, start, exclusive, "", 1000)).toEqual(expected);
+            expect(walk(set, start, exclusive, "", 1000)).toEqual(expected);
           }
         }
       }

@@ -77,6 +77,21 @@ export class SortedKeySet {
     }
   }
 
+  /**
+   * Calls `visit` with each key >= `start` (> `start` when `exclusive`), ascending, until it returns
+   * false. Faster than keysFrom for long walks. The set must not change during the walk.
+   */
+  forEachFrom(start: string, exclusive: boolean, visit: (key: string) => boolean | undefined): void {
+    const blocks = this.blocks;
+    let b = this.findBlock(start, exclusive);
+    if (b === blocks.length) return;
+    let index = exclusive ? upperBound(blocks[b]!, start) : lowerBound(blocks[b]!, start);
+    for (; b < blocks.length; b++, index = 0) {
+      const block = blocks[b]!;
+      for (; index < block.length; index++) if (visit(block[index]!) === false) return;
+    }
+  }
+
   /** Every key, ascending. */
   [Symbol.iterator](): Generator<string, void, undefined> {
     return this.keysFrom("");

@@ -1,5 +1,6 @@
 // Config schema of the redis pattern: where Redis lives, how keys (and PubSub channels) are prefixed per
-// namespace, how fast requests fail while Redis is down, the thresholds of its health states, and PubSub buffering.
+// namespace, how fast requests fail while Redis is down, the thresholds of its health states, PubSub
+// buffering, and how registry multicasts travel (Redis pub/sub or NATS).
 import { type ConfigOf, field } from "@prism/pattern-sdk";
 
 /** Config fields of the redis pattern, each with its documented default. */
@@ -53,6 +54,26 @@ export const redisConfigSchema = {
     default: 1024,
     min: 1,
   }),
+  listenerQueue: field.integer("registry deliveries held for one slow Listen stream; past it a delivery to it is dropped (counted)", {
+    default: 1024,
+    min: 1,
+  }),
+  messaging: field.object("how a registry Multicast reaches the Listen streams of its targets, on this or another instance", {
+    backend: field.string<"redis" | "nats">(
+      '"redis": Redis pub/sub on this pattern\'s own connections (url above); "nats": NATS request/reply at messaging.url',
+      { default: "redis", values: ["redis", "nats"] },
+    ),
+    url: field.string("NATS server URL(s), nats://host:port, comma-separated; used when backend is nats", {
+      default: "nats://127.0.0.1:4222",
+    }),
+    subjectPrefix: field.string('prefix of the NATS inbox subjects (`<prefix>.registry.inbox.<identity>`); "" = "prism.{namespace}"', {
+      default: "",
+    }),
+    reconnectWaitMs: field.integer("delay between NATS connection attempts, in milliseconds; reconnection never gives up", {
+      default: 1000,
+      min: 1,
+    }),
+  }),
 };
 
 /** Parsed config of the redis pattern. */
@@ -61,4 +82,9 @@ export type RedisConfig = ConfigOf<typeof redisConfigSchema>;
 /** The prefix every key of `namespace` is stored under: `keyPrefix`, or "prism:{namespace}:" when it is empty. */
 export function resolveKeyPrefix(keyPrefix: string, namespace: string): string {
   return keyPrefix === "" ? `prism:${namespace}:` : keyPrefix;
+}
+
+/** The NATS subject prefix of `namespace`'s registry inboxes: `subjectPrefix`, or "prism.{namespace}" when it is empty. */
+export function resolveSubjectPrefix(subjectPrefix: string, namespace: string): string {
+  return subjectPrefix === "" ? `prism.${namespace}` : subjectPrefix;
 }

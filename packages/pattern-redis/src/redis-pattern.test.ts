@@ -62,6 +62,8 @@ describe("redisPattern", () => {
       slowPingMs: 100,
       unhealthyAfterMs: 3000,
       subscriberBufferSize: 1024,
+      listenerQueue: 1024,
+      messaging: { backend: "redis", url: "nats://127.0.0.1:4222", subjectPrefix: "", reconnectWaitMs: 1000 },
     });
     expect(() => parseConfig(redisPattern.config, { url: "redis://127.0.0.1:6379", db: -1 })).toThrow(/db/);
   });

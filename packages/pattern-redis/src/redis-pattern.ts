@@ -1,24 +1,30 @@
-// The redis pattern definition: its config schema and a factory that serves RedisKeyValue and
-// RedisPubSub per namespace over one ioredis command connection, started without requiring Redis to be
-// up, plus a dedicated pub/sub subscriber connection opened only on the first Subscribe (an instance that
-// serves KeyValue or only publishes never opens it), with PING-based health. An unusable `url` fails
-// create with a ConfigError for field "url", its password redacted.
-import { definePattern, packageVersion, type HealthReport } from "@prism/pattern-sdk";
+// The redis pattern definition: its config schema and a factory that serves RedisKeyValue, RedisPubSub and
+// the Multicast Registry (identities in RedisRegistryStore; multicasts over Redis pub/sub, or over NATS
+// when `messaging.backend` is nats, whose client is then imported) per namespace over one ioredis command
+// connection, started without requiring Redis (or NATS) to be up, plus a dedicated subscriber connection
+// opened only on the first Subscribe or registry Listen and shared by both (an instance that serves
+// KeyValue or only publishes never opens it), with PING-based health. An unusable `url` fails create
+// with a ConfigError for field "url", its password redacted.
+import { definePattern, packageVersion, type HealthReport, type RegistryMessaging } from "@prism/pattern-sdk";
+import type { NatsRegistryMessaging } from "./nats-registry-messaging.js";
 import { createRedisClient } from "./redis-client.js";
-import { redisConfigSchema, resolveKeyPrefix } from "./redis-config.js";
+import { redisConfigSchema, resolveKeyPrefix, resolveSubjectPrefix } from "./redis-config.js";
 import { RedisConnection } from "./redis-connection.js";
 import { RedisKeyValue } from "./redis-keyvalue.js";
 import { RedisLazyConnection } from "./redis-lazy-connection.js";
 import { redisPatternHealth } from "./redis-pattern-health.js";
 import { RedisPubSub } from "./redis-pubsub.js";
+import { RedisRegistryMessaging } from "./redis-registry-messaging.js";
+import { RedisRegistryStore } from "./redis-registry-store.js";
 import { createRedisSubscriberClient } from "./redis-subscriber-client.js";
+import { withRegistryMessagingHealth } from "./registry-messaging-health.js";
 
-/** The Redis pattern: KeyValue and at-most-once PubSub on Redis with per-namespace prefixes, fail-fast requests and reconnect forever. */
+/** The Redis pattern: KeyValue, at-most-once PubSub and the Multicast Registry on Redis with per-namespace prefixes, fail-fast requests and reconnect forever. */
 export const redisPattern = definePattern({
   name: "redis",
   version: packageVersion(import.meta.url),
   config: redisConfigSchema,
-  create(config, { namespace, logger }) {
+  async create(config, { namespace, logger }) {
     const { client, address, displayUrl } = createRedisClient(config, `prism:${namespace}`);
     const keyPrefix = resolveKeyPrefix(config.keyPrefix, namespace);
     const connectionOptions = { address, displayUrl, slowPingMs: config.slowPingMs, unhealthyAfterMs: config.unhealthyAfterMs };
@@ -31,27 +37,48 @@ export const redisPattern = definePattern({
           logger: logger.child({ connection: "subscriber" }),
         }),
     );
+    const openSubscriber = () => subscriberConnection.open();
     const keyvalue = new RedisKeyValue({ client, keyPrefix, address });
-    const pubsub = new RedisPubSub({
-      client,
-      openSubscriber: () => subscriberConnection.open(),
-      keyPrefix,
-      address,
-      subscriberBufferSize: config.subscriberBufferSize,
-    });
-    logger.debug("redis pattern created", { url: displayUrl, keyPrefix });
+    const pubsub = new RedisPubSub({ client, openSubscriber, keyPrefix, address, subscriberBufferSize: config.subscriberBufferSize });
+    const store = new RedisRegistryStore({ client, keyPrefix, address });
+    let nats: NatsRegistryMessaging | undefined;
+    let redisMessaging: RedisRegistryMessaging | undefined;
+    let messaging: RegistryMessaging;
+    if (config.messaging.backend === "nats") {
+      const { NatsRegistryMessaging } = await import("./nats-registry-messaging.js");
+      nats = new NatsRegistryMessaging({
+        url: config.messaging.url,
+        subjectPrefix: resolveSubjectPrefix(config.messaging.subjectPrefix, namespace),
+        queueCapacity: config.listenerQueue,
+        connectTimeoutMs: config.connectTimeoutMs,
+        reconnectWaitMs: config.messaging.reconnectWaitMs,
+        name: `prism:${namespace}:registry`,
+        logger: logger.child({ connection: "registry-messaging" }),
+      });
+      messaging = nats;
+    } else {
+      redisMessaging = new RedisRegistryMessaging({ client, openSubscriber, keyPrefix, address, queueCapacity: config.listenerQueue });
+      messaging = redisMessaging;
+    }
+    logger.debug("redis pattern created", { url: displayUrl, keyPrefix, registryMessaging: config.messaging.backend });
     return {
       keyvalue,
       pubsub,
+      registry: { store, messaging },
       start: async () => {
-        await connection.start();
+        await Promise.all([connection.start(), nats?.start()]);
       },
       stop: async () => {
+        redisMessaging?.close();
         pubsub.close();
-        await Promise.all([subscriberConnection.stop(), connection.stop()]);
+        await Promise.all([nats?.stop(), subscriberConnection.stop(), connection.stop()]);
       },
       health: async (): Promise<HealthReport> =>
-        redisPatternHealth(await connection.health(), subscriberConnection.state(), pubsub.stats()),
+        withRegistryMessagingHealth(
+          redisPatternHealth(await connection.health(), subscriberConnection.state(), pubsub.stats()),
+          { registryMessaging: config.messaging.backend, ...redisMessaging?.stats() },
+          nats?.connectionState(),
+        ),
     };
   },
 });

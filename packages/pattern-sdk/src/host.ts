@@ -11,3 +11,6 @@ export { configFieldHeader, configProblemHeader, PatternHost, type PatternHostOp
 export { createLogger, type LoggerOptions } from "./logging/logger.js";
 export { createPubSubHandlers } from "./pubsub/pubsub-handlers.js";
 export { type PubSubLimits, pubSubLimitsSchema } from "./pubsub/pubsub-limits.js";
+export { compileFilter, type FilterLimits } from "./registry/compile-filter.js";
+export { createRegistryHandlers, type RegistryHandlerLimits } from "./registry/registry-handlers.js";
+export { type RegistryLimits, registryLimitsSchema } from "./registry/registry-limits.js";

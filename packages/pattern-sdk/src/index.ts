@@ -1,6 +1,6 @@
 // @prism/pattern-sdk: what a pattern author uses at run time to build and serve a Prism backend
 // pattern: definePattern, servePattern, config fields, the backend interface of each API, the
-// PubSub building blocks, errors and the logger interface. Hosts (the proxy, the test kit) use
+// PubSub and registry building blocks, errors and the logger interface. Hosts (the proxy, the test kit) use
 // `@prism/pattern-sdk/host`; tests use `@prism/testkit`.
 export { Code, ConnectError } from "@connectrpc/connect";
 export type { CallContext, CallerIdentity } from "@prism/wire";
@@ -34,6 +34,23 @@ export type {
   PubSubSubscription,
   SubscribeRequestOptions,
 } from "./pubsub/pubsub-backend.js";
+export type { CompiledFilter } from "./registry/compiled-filter.js";
+export { LocalRegistryMessaging } from "./registry/local-registry-messaging.js";
+export type {
+  DeliveryOutcome,
+  EnumeratePage,
+  EnumeratePageRequest,
+  MetadataValue,
+  RegisteredIdentity,
+  RegistrationRequest,
+  RegistrationResult,
+  RegistryBackend,
+  RegistryDelivery,
+  RegistryListener,
+  RegistryMessaging,
+  RegistryMetadata,
+  RegistryStore,
+} from "./registry/registry-backend.js";
 export { SubscriptionRoute } from "./pubsub/subscription-route.js";
 export { isWildcard, topicMatches } from "./pubsub/topic-name.js";
 export { type ServePatternOptions, type ServingPattern, servePattern } from "./serve-pattern.js";

@@ -47,9 +47,14 @@ beforeAll(async () => {
         orders: {
           keyvalue: { backend: "memstore" },
           pubsub: { backend: "memstore" },
+          registry: { backend: "memstore" },
           access: { read: ["group:readers"], write: ["group:ops"] },
         },
-        billing: { keyvalue: { backend: "memstore", isolation: "process" }, access: { write: ["group:billing"] } },
+        billing: {
+          keyvalue: { backend: "memstore", isolation: "process" },
+          registry: { backend: "memstore", isolation: "process" },
+          access: { write: ["group:billing"] },
+        },
         who: { keyvalue: { backend: "./whoami.mjs" }, access: { read: ["any"] } },
         whoproc: { keyvalue: { backend: "./whoami.mjs", isolation: "process" }, access: { read: ["any"] } },
       },
@@ -215,6 +220,36 @@ const rpcs: [string, "read" | "write", (c: PrismClient) => Promise<unknown>][] =
   ["BatchSet", "write", (c) => c.kv.setMany([{ key: "k", value: "v" }])],
   ["BatchDelete", "write", (c) => c.kv.deleteMany(["k"])],
   ["Publish", "write", (c) => c.pubsub.publish("t", "x")],
+  [
+    "Registry.Get",
+    "read",
+    (c) => c.registry.get("r").catch((error: PrismError) => (error.code === Code.NotFound ? undefined : Promise.reject(error))),
+  ],
+  [
+    "Enumerate",
+    "read",
+    async (c) => {
+      for await (const _ of c.registry.enumerate()) {
+        // pages
+      }
+    },
+  ],
+  ["Register", "write", (c) => c.registry.register("r", { kind: "test" }, { replace: true, keepAlive: false })],
+  ["Heartbeat", "write", (c) => c.registry.heartbeat("r")],
+  ["Unregister", "write", (c) => c.registry.unregister("gone")],
+  ["Multicast", "write", (c) => c.registry.multicast(undefined, "x")],
+  [
+    "Listen",
+    "write",
+    async (c) => {
+      const listener = c.registry.listen("r");
+      try {
+        await listener.ready;
+      } finally {
+        listener.close();
+      }
+    },
+  ],
 ];
 
 describe("authorization: the read/write matrix of every RPC", () => {

@@ -1,4 +1,4 @@
-// @prism/pattern-sdk/testing: what certifies a backend — the acceptance suites — and the harness
+// @prism/pattern-sdk/testing: what certifies a backend — the acceptance suites (KeyValue, PubSub, Registry) — and the harness
 // that starts real backend servers for tests.
 export { startRedisServer, type RedisServer } from "./start-redis-server.js";
 export { startNatsServer, type NatsServer } from "./start-nats-server.js";
@@ -21,4 +21,14 @@ export type {
   PubSubCaller,
   PubSubSubject,
 } from "./pubsub-acceptance-options.js";
+export { registryAcceptanceSuite } from "./registry-acceptance-suite.js";
+export { defaultRegistryHandlerLimits, directRegistryCaller } from "./direct-registry-caller.js";
+export { openListener, type ListenerOptions, type RegistryListenerHandle } from "./registry-listener.js";
+export type {
+  LimitedRegistry,
+  RegistryAcceptanceOptions,
+  RegistryCaller,
+  RegistrySubject,
+  RegistryTiming,
+} from "./registry-acceptance-options.js";
 export { startPatternInstance, type StartedPatternInstance } from "./start-pattern-instance.js";

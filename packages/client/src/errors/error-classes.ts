@@ -15,6 +15,29 @@ export class KeyNotFoundError extends PrismError {
   }
 }
 
+/** A registry identity that is not registered, or whose registration has expired (NOT_FOUND). */
+export class IdentityNotFoundError extends PrismError {
+  override name = "IdentityNotFoundError";
+  /** The identity that was not found. */
+  readonly identity: string;
+
+  /** Creates the error for `identity` (the message is the server's when given). */
+  constructor(identity: string, options: PrismErrorOptions = {}) {
+    super(Code.NotFound, options.rawMessage || `identity ${JSON.stringify(identity)} is not registered`, options);
+    this.identity = identity;
+  }
+}
+
+/** ALREADY_EXISTS: e.g. registering an identity that is registered and live, without `replace`. */
+export class AlreadyExistsError extends PrismError {
+  override name = "AlreadyExistsError";
+
+  /** Creates the error with a description. */
+  constructor(description: string, options: PrismErrorOptions = {}) {
+    super(Code.AlreadyExists, description, options);
+  }
+}
+
 /** The proxy has no namespace of that name configured. */
 export class NamespaceNotFoundError extends PrismError {
   override name = "NamespaceNotFoundError";

@@ -3,7 +3,9 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { codeName } from "./code-name.js";
 import {
+  AlreadyExistsError,
   DeadlineExceededError,
+  IdentityNotFoundError,
   InternalError,
   InvalidArgumentError,
   KeyNotFoundError,
@@ -22,7 +24,7 @@ const expected: [Code, string, abstract new (...args: never[]) => PrismError][] 
   [Code.InvalidArgument, "INVALID_ARGUMENT", InvalidArgumentError],
   [Code.DeadlineExceeded, "DEADLINE_EXCEEDED", DeadlineExceededError],
   [Code.NotFound, "NOT_FOUND", PrismError],
-  [Code.AlreadyExists, "ALREADY_EXISTS", PrismError],
+  [Code.AlreadyExists, "ALREADY_EXISTS", AlreadyExistsError],
   [Code.PermissionDenied, "PERMISSION_DENIED", PermissionDeniedError],
   [Code.ResourceExhausted, "RESOURCE_EXHAUSTED", ResourceExhaustedError],
   [Code.FailedPrecondition, "FAILED_PRECONDITION", PrismError],
@@ -76,6 +78,19 @@ describe("toPrismError", () => {
     expect(error.name).toBe("KeyNotFoundError");
     expect(String(error)).toBe('KeyNotFoundError: key "user:1" not found (NOT_FOUND)');
     expect(error.stack).toContain('KeyNotFoundError: key "user:1" not found (NOT_FOUND)');
+  });
+
+  it("makes NOT_FOUND of a single-identity registry call an IdentityNotFoundError with the server's message", () => {
+    const error = toPrismError(new ConnectError('identity "dev-1" is not registered (it expired or was unregistered)', Code.NotFound), {
+      identity: "dev-1",
+    });
+    expect(error).toBeInstanceOf(IdentityNotFoundError);
+    expect((error as IdentityNotFoundError).identity).toBe("dev-1");
+    expect(String(error)).toBe('IdentityNotFoundError: identity "dev-1" is not registered (it expired or was unregistered) (NOT_FOUND)');
+    const namespace = toPrismError(new ConnectError("x", Code.NotFound, { "prism-error-reason": "namespace-not-found" }), {
+      identity: "dev-1",
+    });
+    expect(namespace).toBeInstanceOf(NamespaceNotFoundError);
   });
 
   it("makes NOT_FOUND with prism-error-reason: namespace-not-found a NamespaceNotFoundError, even for a key read", () => {

@@ -1,7 +1,9 @@
 // toPrismError: converts whatever a Connect call threw into the matching PrismError subclass.
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
+  AlreadyExistsError,
   DeadlineExceededError,
+  IdentityNotFoundError,
   InternalError,
   InvalidArgumentError,
   KeyNotFoundError,
@@ -16,10 +18,12 @@ import { PrismError, type PrismErrorOptions } from "./prism-error.js";
 /** Response metadata entry the proxy sets to say why a call failed. */
 export const errorReasonHeader = "prism-error-reason";
 
-/** What the failed call was about; lets NOT_FOUND name the key or namespace. */
+/** What the failed call was about; lets NOT_FOUND name the key, identity or namespace. */
 export type ErrorContext = {
   /** The key of a single-key read: a NOT_FOUND then becomes KeyNotFoundError. */
   key?: string;
+  /** The registry identity of a single-identity call: a NOT_FOUND then becomes IdentityNotFoundError. */
+  identity?: string;
   /** The namespace the call was sent to. */
   namespace?: string;
 };
@@ -27,7 +31,8 @@ export type ErrorContext = {
 /**
  * Converts an error thrown by a Connect call into a PrismError (a PrismError is returned as is).
  * NOT_FOUND is NamespaceNotFoundError when the proxy set `prism-error-reason: namespace-not-found`,
- * KeyNotFoundError when `context.key` is given, and a plain PrismError otherwise.
+ * KeyNotFoundError when `context.key` is given, IdentityNotFoundError when `context.identity` is given, and a
+ * plain PrismError otherwise. ALREADY_EXISTS is AlreadyExistsError.
  */
 export function toPrismError(error: unknown, context: ErrorContext = {}): PrismError {
   if (error instanceof PrismError) return error;
@@ -47,7 +52,10 @@ export function toPrismError(error: unknown, context: ErrorContext = {}): PrismE
         return new NamespaceNotFoundError(context.namespace, options);
       }
       if (context.key !== undefined) return new KeyNotFoundError(context.key, options);
+      if (context.identity !== undefined) return new IdentityNotFoundError(context.identity, options);
       return new PrismError(connectError.code, description, options);
+    case Code.AlreadyExists:
+      return new AlreadyExistsError(description, options);
     case Code.InvalidArgument:
       return new InvalidArgumentError(description, options);
     case Code.Unavailable:

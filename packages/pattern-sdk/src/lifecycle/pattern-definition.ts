@@ -2,6 +2,7 @@
 // the backends it implements. `servePattern` runs it as a process; the proxy can load it in-process.
 import type { KeyValueBackend } from "../keyvalue/keyvalue-backend.js";
 import type { PubSubBackend } from "../pubsub/pubsub-backend.js";
+import type { RegistryBackend } from "../registry/registry-backend.js";
 import type { ConfigSchema, ConfigOf } from "../config/config-schema.js";
 import type { Logger } from "../logging/logger.js";
 import type { HealthReport } from "./health-report.js";
@@ -20,6 +21,8 @@ export interface PatternInstance {
   keyvalue?: KeyValueBackend;
   /** PubSub backend, when the pattern serves PubSubService. */
   pubsub?: PubSubBackend;
+  /** Multicast Registry backend (store and messaging slots), when the pattern serves RegistryService. */
+  registry?: RegistryBackend;
   /** Opens backend connections; called once before traffic. */
   start?(): Promise<void> | void;
   /** Releases every resource; called once at shutdown. */

@@ -7,6 +7,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { DescService } from "@bufbuild/protobuf";
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
 import { PubSubService } from "@prism/proto/pubsub/v1";
+import { RegistryService } from "@prism/proto/registry/v1";
 import { HealthCheckResponseSchema, HealthStatus, PatternLifecycleService, type HealthCheckResponse } from "@prism/proto/pattern/v1";
 import { ConfigError } from "../config/config-error.js";
 import { field, parseConfig, type ConfigLocation, type ConfigSchema } from "../config/config-schema.js";
@@ -16,6 +17,8 @@ import { createKeyValueHandlers } from "../keyvalue/keyvalue-handlers.js";
 import { keyValueLimitsSchema } from "../keyvalue/keyvalue-limits.js";
 import { createPubSubHandlers } from "../pubsub/pubsub-handlers.js";
 import { pubSubLimitsSchema } from "../pubsub/pubsub-limits.js";
+import { createRegistryHandlers } from "../registry/registry-handlers.js";
+import { registryLimitsSchema } from "../registry/registry-limits.js";
 import type { Logger } from "../logging/logger.js";
 import type { HealthReport } from "./health-report.js";
 import type { PatternDefinition, PatternInstance } from "./pattern-definition.js";
@@ -79,6 +82,7 @@ export class PatternHost {
       limits: field.object("size limits enforced on every call", {
         ...keyValueLimitsSchema,
         ...pubSubLimitsSchema,
+        ...registryLimitsSchema,
         ...requestLimitsSchema,
       }),
     };
@@ -106,6 +110,10 @@ export class PatternHost {
     if (this.instance.pubsub) {
       const handlers = createPubSubHandlers(this.instance.pubsub, limits as never);
       addService(PubSubService, this.guard(PubSubService, handlers), this.table);
+    }
+    if (this.instance.registry) {
+      const handlers = createRegistryHandlers(this.instance.registry, limits as never);
+      addService(RegistryService, this.guard(RegistryService, handlers), this.table);
     }
     this.state = "initialized";
     return this.apis;
@@ -161,8 +169,15 @@ export class PatternHost {
     }
     try {
       const report = (await this.instance?.health?.()) ?? { status: "HEALTHY" };
+      const details = { ...report.details };
       const pubsub = this.instance?.pubsub;
-      return pubsub ? { ...report, details: { ...report.details, subscriptions: pubsub.subscriptionCount() } } : report;
+      if (pubsub) details.subscriptions = pubsub.subscriptionCount();
+      const registry = this.instance?.registry;
+      if (registry) {
+        details.identities = await registry.store.size();
+        details.listeners = registry.messaging.listenerCount();
+      }
+      return pubsub || registry ? { ...report, details } : report;
     } catch (error) {
       return { status: "UNHEALTHY", message: `health check failed: ${(error as Error).message}` };
     }

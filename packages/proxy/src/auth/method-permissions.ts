@@ -8,7 +8,8 @@ export type Permission = "read" | "write" | "admin";
 /**
  * Permission per method path. Reads change nothing; writes change data or deliver messages.
  * Ack is `read`: it settles messages of the caller's own subscription, which reading them
- * required, and changes no data.
+ * required, and changes no data. Listen is `write`: it acts as a registered identity (and with
+ * unregister_on_close ends its registration), which is a registrant's right, not a reader's.
  */
 export const methodPermissions: ReadonlyMap<string, Permission> = new Map<string, Permission>([
   ["/prism.keyvalue.v1.KeyValueService/Get", "read"],
@@ -22,6 +23,13 @@ export const methodPermissions: ReadonlyMap<string, Permission> = new Map<string
   ["/prism.pubsub.v1.PubSubService/Subscribe", "read"],
   ["/prism.pubsub.v1.PubSubService/Ack", "read"],
   ["/prism.pubsub.v1.PubSubService/Publish", "write"],
+  ["/prism.registry.v1.RegistryService/Get", "read"],
+  ["/prism.registry.v1.RegistryService/Enumerate", "read"],
+  ["/prism.registry.v1.RegistryService/Register", "write"],
+  ["/prism.registry.v1.RegistryService/Heartbeat", "write"],
+  ["/prism.registry.v1.RegistryService/Unregister", "write"],
+  ["/prism.registry.v1.RegistryService/Listen", "write"],
+  ["/prism.registry.v1.RegistryService/Multicast", "write"],
 ]);
 
 /** The permission `path` needs on its namespace (admin for a path the table does not know). */

@@ -2,9 +2,10 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
 import { PubSubService } from "@prism/proto/pubsub/v1";
+import { RegistryService } from "@prism/proto/registry/v1";
 
 /** API keys allowed under a namespace in prism.yaml. */
-export const apiNames = ["keyvalue", "pubsub"] as const;
+export const apiNames = ["keyvalue", "pubsub", "registry"] as const;
 
 /** One of apiNames. */
 export type ApiName = (typeof apiNames)[number];
@@ -13,6 +14,7 @@ export type ApiName = (typeof apiNames)[number];
 export const apiServices = {
   keyvalue: KeyValueService,
   pubsub: PubSubService,
+  registry: RegistryService,
 } as const;
 
 /** API name by full proto service name, for routing a request path. */

@@ -25,10 +25,13 @@ describe("proxy config defaults", () => {
       const config = parseProxyConfig(input, undefined);
       expect(config.listen).toBe(defaultListen);
       expect([...config.namespaces.keys()]).toEqual(["default"]);
-      const binding = config.namespaces.get("default")?.apis.keyvalue;
-      expect(binding?.backend).toBe("memstore");
-      expect(binding?.isolation).toBe("inprocess");
-      expect(binding?.command).toEqual([]);
+      const apis = config.namespaces.get("default")?.apis;
+      expect(Object.keys(apis ?? {}).sort()).toEqual(["keyvalue", "pubsub", "registry"]);
+      for (const binding of Object.values(apis ?? {})) {
+        expect(binding?.backend).toBe("memstore");
+        expect(binding?.isolation).toBe("inprocess");
+        expect(binding?.command).toEqual([]);
+      }
     }
   });
 
@@ -161,7 +164,7 @@ describe("proxy config namespaces", () => {
   it("rejects an unknown API key naming it and the known ones", () => {
     const error = configError({ namespaces: { a: { keyvalue: { backend: "memstore" }, pubsubb: {} } } });
     expect(error.field).toBe("namespaces.a.pubsubb");
-    expect(error.message).toBe(`${file}: namespaces.a.pubsubb: unknown API (known: keyvalue, pubsub; or access)`);
+    expect(error.message).toBe(`${file}: namespaces.a.pubsubb: unknown API (known: keyvalue, pubsub, registry; or access)`);
   });
 
   it("rejects a namespace without any API", () => {

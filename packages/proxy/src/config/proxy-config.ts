@@ -95,9 +95,12 @@ export const topLevelSchema = {
     "where admin API changes persist: `file` (default `prism.state.json` beside `prism.yaml`); once written, its namespaces replace `namespaces`",
     stateSchema,
   ),
-  namespaces: field.raw("namespace name → { keyvalue: binding, pubsub: binding }; absent = one default namespace on memstore", {
-    default: undefined,
-  }),
+  namespaces: field.raw(
+    "namespace name → { keyvalue: binding, pubsub: binding, registry: binding, access }; absent = one default namespace on memstore",
+    {
+      default: undefined,
+    },
+  ),
 } as const;
 
 /** The validated `health` block. */
@@ -169,12 +172,14 @@ export interface ProxyConfig {
 
 const originPattern = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/i;
 
-/** The zero-config default: one `default` namespace with KeyValue and PubSub on in-process memstore. */
+/** The namespaces of a config without any: `default`, with KeyValue, PubSub and the registry on in-process memstore. */
+const defaultNamespaces = {
+  default: { keyvalue: { backend: "memstore" }, pubsub: { backend: "memstore" }, registry: { backend: "memstore" } },
+} as const;
+
+/** The zero-config default: one `default` namespace with KeyValue, PubSub and the registry on in-process memstore. */
 export function defaultProxyConfig(listen = defaultListen): ProxyConfig {
-  return parseProxyConfig(
-    { listen, namespaces: { default: { keyvalue: { backend: "memstore" }, pubsub: { backend: "memstore" } } } },
-    undefined,
-  );
+  return parseProxyConfig({ listen, namespaces: defaultNamespaces }, undefined);
 }
 
 /** Reads and validates a prism.yaml file; `listen` (from --listen) replaces the file's. */
@@ -198,7 +203,7 @@ export function parseProxyConfig(input: unknown, file: string | undefined): Prox
     }
   });
   const namespaces = new Map<string, NamespaceConfig>();
-  const raw = top.namespaces ?? { default: { keyvalue: { backend: "memstore" }, pubsub: { backend: "memstore" } } };
+  const raw = top.namespaces ?? defaultNamespaces;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ConfigError({ file, field: "namespaces", expected: "a mapping of namespace name to its APIs", got: raw });
   }

@@ -3,7 +3,11 @@
 // found by Enumerate on proxy B, and a Multicast sent through B is DELIVERED to A's listener —
 // with Redis pub/sub messaging in-process, as a pattern process, and with NATS messaging; over
 // gRPC and Connect. Presence ends the registration everywhere when A's Listen stream ends.
-import { createPrismClient, type PrismClient, type RegistryDelivery } from "@prism/client";
+// Filters nested past the limits are INVALID_ARGUMENT, never a crash.
+import { create } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
+import { createPrismClient, type PrismClient, type PrismError, type RegistryDelivery } from "@prism/client";
+import { Comparison, type Filter, FilterSchema } from "@prism/proto/registry/v1";
 import { type NatsServer, type RedisServer, startNatsServer, startRedisServer } from "@prism/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type ProxyProcess, startProxyProcess } from "../src/testing/index.js";
@@ -89,4 +93,23 @@ describe.each(["fleet", "fleet-proc", "fleet-nats"])("namespace %s shared by two
     listener.close();
     await vi.waitFor(async () => expect(await b.registry.enumeratePage({ identity: "presence-1" })).toMatchObject({ totalCount: 0 }));
   });
+});
+
+describe("hostile filters", () => {
+  it.each(["grpc", "connect"] as const)(
+    "over %s: past the depth limit, and past the decoder's recursion limit, are INVALID_ARGUMENT",
+    async (protocol) => {
+      const nested = (levels: number): Filter => {
+        let filter = create(FilterSchema, { node: { case: "condition", value: { field: "a", op: Comparison.EXISTS } } });
+        for (let level = 0; level < levels; level++) filter = create(FilterSchema, { node: { case: "not", value: filter } });
+        return filter;
+      };
+      const b = client(proxyB, "fleet", protocol);
+      for (const levels of [6, 150]) {
+        const error = (await b.registry.enumeratePage(nested(levels)).catch((caught: unknown) => caught)) as PrismError;
+        expect(error.code, `${levels} levels: ${error.message}`).toBe(Code.InvalidArgument);
+      }
+      expect((await b.registry.enumeratePage(nested(4))).totalCount).toBeGreaterThanOrEqual(0);
+    },
+  );
 });

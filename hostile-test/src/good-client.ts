@@ -90,11 +90,11 @@ export class GoodClient {
     );
   }
 
-  /** Sets then gets a fresh key in `namespace`; throws unless both succeed and the value reads back. */
-  async roundTrip(namespace: string, tag: string): Promise<void> {
+  /** Sets then gets a fresh key in `namespace`; throws unless both succeed (each within `timeoutMs`) and the value reads back. */
+  async roundTrip(namespace: string, tag: string, timeoutMs = goodDeadlineMs): Promise<void> {
     const key = `good-${tag}`;
-    await this.set(namespace, key, tag);
-    const value = await this.get(namespace, key);
+    await this.set(namespace, key, tag, timeoutMs);
+    const value = await this.get(namespace, key, timeoutMs);
     if (value !== tag) throw new Error(`read back ${JSON.stringify(value)} instead of ${JSON.stringify(tag)}`);
   }
 
@@ -121,6 +121,8 @@ export interface GoodReport {
   roundTrips: number;
   /** Every round trip that failed, with its namespace and error. */
   failures: string[];
+  /** The slowest successful round trip, in milliseconds. */
+  slowestMs: number;
 }
 
 /** A loop of good round trips; stop() ends it and reports. */
@@ -128,16 +130,21 @@ export interface GoodLoop {
   stop(): Promise<GoodReport>;
 }
 
-/** Keeps doing Set/Get round trips on every namespace in `namespaces` (one after another) until stopped. */
-export function keepServing(client: GoodClient, namespaces: string[], pauseMs = 20): GoodLoop {
-  const report: GoodReport = { roundTrips: 0, failures: [] };
+/**
+ * Keeps doing Set/Get round trips on every namespace in `namespaces` (one after another) until
+ * stopped; each call has `timeoutMs` (default the good deadline).
+ */
+export function keepServing(client: GoodClient, namespaces: string[], pauseMs = 20, timeoutMs = goodDeadlineMs): GoodLoop {
+  const report: GoodReport = { roundTrips: 0, failures: [], slowestMs: 0 };
   let running = true;
   const loop = (async () => {
     for (let round = 0; running; round++) {
       for (const namespace of namespaces) {
         report.roundTrips++;
         try {
-          await client.roundTrip(namespace, `${namespace}-${round}`);
+          const started = performance.now();
+          await client.roundTrip(namespace, `${namespace}-${round}`, timeoutMs);
+          report.slowestMs = Math.max(report.slowestMs, performance.now() - started);
         } catch (error) {
           report.failures.push(`${namespace}: ${(error as Error).message}`);
         }

@@ -16,6 +16,12 @@ import { frameOf, getRequest, paths } from "./requests.js";
 const rounds = 2;
 const attackers = Array.from({ length: 10 }, (_, i) => `127.0.0.${40 + i}`);
 const resetsPerConnection = 3000;
+/**
+ * The good client's deadline during this flood. 60,000 resets on 20 connections keep a 2-core
+ * machine's proxy busy for seconds at a time; the claim here is that every good call is served,
+ * and the slowest one is printed (the other attacks hold the good client to its usual 2 s).
+ */
+const floodDeadlineMs = 6000;
 /** Fds the proxy may hold above its baseline afterwards: the good client's connection, and pattern connections the pools opened (at most 8 per pattern, 2 patterns). */
 const fdSlack = 16;
 
@@ -62,7 +68,7 @@ describe("rapid-reset flood", () => {
   it("leaves no connection open, costs no pattern connection, and the good client is served", async () => {
     const pubsubPid = (await hostile.patternHealth("proc", "keyvalue")).details?.pid;
     const sampler = new ResourceSampler(hostile.pid);
-    const loop = keepServing(good, ["default", "proc"]);
+    const loop = keepServing(good, ["default", "proc"], 20, floodDeadlineMs);
     const payload = flood(hostile.host);
     const held: Socket[] = [];
     for (let round = 0; round < rounds; round++) {
@@ -96,7 +102,7 @@ describe("rapid-reset flood", () => {
       `rapid reset: ${rounds * attackers.length * resetsPerConnection} resets on ${rounds * attackers.length} connections; ` +
         `fds baseline ${baselineFds}, peak ${during.peakFds}, with ${held.length} flooders still connected ${fdsWhileHeld} ` +
         `(${connectionsWhileHeld} client connections), after ${after}; ` +
-        `good round trips ${report.roundTrips}, failures ${report.failures.length}`,
+        `good round trips ${report.roundTrips}, failures ${report.failures.length}, slowest ${Math.round(report.slowestMs)} ms`,
     );
     expect(connectionsWhileHeld).toBeLessThanOrEqual(1);
     expect(fdsWhileHeld).toBeLessThanOrEqual(baselineFds + fdSlack);

@@ -1,22 +1,27 @@
 #!/usr/bin/env node
 // `pnpm bench`: parses the flags, runs every scenario's cases at a fixed concurrency and prints one
-// table. Usage: node scripts/bench/bench.mjs [--seconds N] [--concurrency N] [--warmup N] [--only NAME]
-// (--only: a scenario or target name, exact, else a case-insensitive substring of one).
+// table. Usage: node scripts/bench/bench.mjs [--seconds N] [--concurrency N] [--warmup N] [--only NAME] [--json]
+// (--only: a scenario or target name, exact, else a case-insensitive substring of one; --json: print
+// { machine, options, rows, failures } as JSON on stdout instead of the table, progress on stderr).
 // A scenario is { name, targets: string[], open(selectedTargets) → { cases(): AsyncIterable<{target, op, call | run}>, close() } }:
 // a case's `call(i)` is run by measure(), or a case measures itself with `run(options)` → a result
-// row (as PubSub does); add one by writing a *-scenario.mjs file and listing it in `scenarios` below.
+// row (as PubSub does), and may carry a `legend` printed under the table; add one by writing a
+// *-scenario.mjs file and listing it in `scenarios` below. bench-smoke/ runs every scenario briefly
+// in `pnpm test`.
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
+import { ceilingScenario } from "./ceiling-scenario.mjs";
 import { kvAuthScenario } from "./kv-auth-scenario.mjs";
 import { kvMemstoreScenario } from "./kv-memstore-scenario.mjs";
 import { kvRedisScenario } from "./kv-redis-scenario.mjs";
 import { measure } from "./measure.mjs";
 import { pubsubScenario } from "./pubsub-scenario.mjs";
 import { registryScenario } from "./registry-scenario.mjs";
-import { formatTable } from "./report.mjs";
+import { formatJson, formatTable, machineFacts } from "./report.mjs";
 import { runSoak } from "./soak.mjs";
+import { startupScenario } from "./startup-scenario.mjs";
 
-const scenarios = [kvMemstoreScenario, kvAuthScenario, kvRedisScenario, pubsubScenario, registryScenario];
+const scenarios = [ceilingScenario, kvMemstoreScenario, kvAuthScenario, kvRedisScenario, pubsubScenario, registryScenario, startupScenario];
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +29,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "64" },
     warmup: { type: "string", default: "1" },
     only: { type: "string" },
+    json: { type: "boolean", default: false },
     soak: { type: "boolean", default: false },
     minutes: { type: "string", default: "10" },
     help: { type: "boolean", short: "h", default: false },
@@ -32,7 +38,7 @@ const { values } = parseArgs({
 if (values.help) {
   const all = scenarios.flatMap((s) => [s.name, ...s.targets.map((t) => `  ${t}`)]);
   console.log(
-    `usage: node scripts/bench/bench.mjs [--seconds N] [--concurrency N] [--warmup N] [--only NAME] | --soak [--minutes N]\n\n${all.join("\n")}`,
+    `usage: node scripts/bench/bench.mjs [--seconds N] [--concurrency N] [--warmup N] [--only NAME] [--json] | --soak [--minutes N]\n\n${all.join("\n")}`,
   );
   process.exit(0);
 }
@@ -86,33 +92,35 @@ const onSignal = (signal) => {
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
-const cpu = cpus();
-console.log(
-  `Prism bench: ${cpu.length} cores (${cpu[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}, ` +
+const machine = machineFacts();
+// With --json, stdout carries the JSON document only.
+(values.json ? console.error : console.log)(
+  `Prism bench: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${machine.date.slice(0, 10)}, ` +
     `${options.concurrency} calls in flight, ${options.seconds} s per case after ${options.warmupSeconds} s warm-up, ` +
     "KeyValue 100-byte values, PubSub 100-byte payloads",
 );
 
 const rows = [];
-let failed = false;
+const failures = [];
 for (const { scenario, targets } of plan) {
   if (interrupted.signal.aborted) break;
   const session = scenario.open(targets);
   try {
-    for await (const { target, op, call, run } of session.cases()) {
+    for await (const { target, op, call, run, legend } of session.cases()) {
       if (interrupted.signal.aborted) break;
       process.stderr.write(`  ${target} ${op} ...\n`);
       const caseOptions = { ...options, signal: interrupted.signal };
       const result = run ? await run(caseOptions) : await measure(call, caseOptions);
-      rows.push({ target, op, ...result });
+      rows.push({ target, op, ...(legend && { legend }), ...result });
     }
   } catch (error) {
-    failed = true;
+    failures.push({ scenario: scenario.name, error: String(error.stack ?? error) });
     console.error(`bench: scenario ${scenario.name} failed: ${error.stack ?? error}`);
   } finally {
     await session.close();
   }
 }
 
-console.log(`\n${formatTable(rows)}`);
-if (failed || interrupted.signal.aborted) process.exitCode = 1;
+if (values.json) console.log(formatJson({ machine, options, rows, failures }));
+else console.log(`\n${formatTable(rows)}`);
+if (failures.length > 0 || interrupted.signal.aborted) process.exitCode = 1;

@@ -27,8 +27,11 @@ const targets = {
   },
   "proxy memstore inprocess": async (shared) => ({ calls: await grpcKvCalls(await shared.load(), "default") }),
   "proxy memstore process": async (shared) => ({ calls: await grpcKvCalls(await shared.load(), "cache") }),
-  "proxy memstore inprocess via @prism/client": async (shared) => ({
-    calls: await clientKvCalls((await shared.proxy()).url, "default"),
+  "proxy memstore inprocess via @prism/client (connect-node)": async (shared) => ({
+    calls: await clientKvCalls((await shared.proxy()).url, "default", "connect"),
+  }),
+  "proxy memstore inprocess via @prism/client lean": async (shared) => ({
+    calls: await clientKvCalls((await shared.proxy()).url, "default", "lean"),
   }),
 };
 

@@ -1,6 +1,8 @@
 // The KeyValue workload every KeyValue target runs: Get and Set of 100-byte values over a fixed key
-// set, and the protobuf-es pieces (create, toBinary, request schemas) to build its messages.
+// set, each at the bench's concurrency and at 1 call in flight, and the protobuf-es pieces (create,
+// toBinary, request schemas) to build its messages.
 import { importBuilt, importDependencyOf } from "./built-packages.mjs";
+import { measure } from "./measure.mjs";
 
 /** Bytes per value. */
 export const valueBytes = 100;
@@ -23,5 +25,12 @@ export async function loadKvProtocol() {
   return { create, toBinary, GetRequestSchema, SetRequestSchema };
 }
 
-/** A KeyValue target's cases: one per op, calling `calls[op]`. */
-export const kvCases = (target, calls) => kvOps.map((op) => ({ target, op, call: calls[op] }));
+/** The op name of `op` measured at 1 call in flight. */
+export const oneInFlight = (op) => `${op} ×1 in flight`;
+
+/** A KeyValue target's cases: per op, `calls[op]` at the bench's concurrency, then at 1 in flight. */
+export const kvCases = (target, calls) =>
+  kvOps.flatMap((op) => [
+    { target, op, call: calls[op] },
+    { target, op: oneInFlight(op), run: (options) => measure(calls[op], { ...options, concurrency: 1 }) },
+  ]);

@@ -29,10 +29,13 @@ export function descendantsOf(pid) {
   return found;
 }
 
-/** Starts the proxy with `config` (a prism.yaml object); resolves to { url, stop() }. */
-export async function startBenchProxy(config) {
+/**
+ * Starts the proxy with `config` (a prism.yaml object) and any other startProxyProcess `options`
+ * (e.g. { noConfig: true }); resolves to { url, stop() }.
+ */
+export async function startBenchProxy(config, options = {}) {
   const { startProxyProcess, processExists } = await importBuilt("proxy/dist/testing/index.js");
-  const proxy = await startProxyProcess({ config });
+  const proxy = await startProxyProcess({ ...options, config });
   let stopped;
   return {
     url: proxy.url,

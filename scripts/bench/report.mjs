@@ -1,13 +1,16 @@
 // The result table: one row per (target, op), numbers right-aligned, a legend of the PubSub columns
-// when there are PubSub rows, and the first error messages of any row that had errors under it.
+// when there are PubSub rows (and any row's own legend), and the first error messages of any row
+// that had errors under it. Or, for --json, the rows as one JSON document with the machine's facts.
+import { cpus, totalmem } from "node:os";
 
 const columns = [
   { title: "target", value: (r) => r.target, align: "left" },
   { title: "op", value: (r) => r.op, align: "left" },
-  { title: "ops/s", value: (r) => rate(r.opsPerSec), align: "right" },
+  { title: "ops/s", value: (r) => (r.opsPerSec === undefined ? "-" : rate(r.opsPerSec)), align: "right" },
   { title: "delivered/s", value: (r) => (r.deliveredPerSec === undefined ? "-" : rate(r.deliveredPerSec)), align: "right" },
   { title: "p50 ms", value: (r) => fixed(r.p50), align: "right" },
   { title: "p99 ms", value: (r) => fixed(r.p99), align: "right" },
+  { title: "RSS MiB", value: (r) => (r.rssMiB === undefined ? "-" : r.rssMiB.toFixed(1)), align: "right" },
   { title: "errors", value: (r) => String(r.errors), align: "right" },
 ];
 
@@ -23,7 +26,7 @@ function fixed(ms) {
   return Number.isNaN(ms) ? "-" : ms.toFixed(ms < 1 ? 3 : 2);
 }
 
-/** Formats rows ({ target, op, opsPerSec, deliveredPerSec?, p50, p99, errors, errorSamples }) as a text table. */
+/** Formats rows ({ target, op, opsPerSec?, deliveredPerSec?, p50, p99, rssMiB?, legend?, errors, errorSamples }) as a text table. */
 export function formatTable(rows) {
   const cells = rows.map((row) => columns.map((column) => column.value(row)));
   const widths = columns.map((column, i) => Math.max(column.title.length, ...cells.map((line) => line[i].length)));
@@ -31,8 +34,30 @@ export function formatTable(rows) {
     line.map((cell, i) => (columns[i].align === "right" ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ");
   const lines = [render(columns.map((c) => c.title)), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(render)];
   if (rows.some((row) => row.deliveredPerSec !== undefined)) lines.push(pubsubLegend);
+  for (const legend of new Set(rows.map((row) => row.legend).filter(Boolean))) lines.push(legend);
   for (const row of rows) {
     for (const message of row.errorSamples ?? []) lines.push(`! ${row.target} ${row.op}: ${message}`);
   }
   return lines.join("\n");
+}
+
+/** The machine the numbers were taken on, and when: CPU model, cores, memory, OS, Node version, date. */
+export function machineFacts() {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model.trim() ?? "unknown CPU",
+    cores: cpu.length,
+    memoryMiB: Math.round(totalmem() / 1024 / 1024),
+    os: `${process.platform} ${process.arch}`,
+    node: process.version,
+    date: new Date().toISOString(),
+  };
+}
+
+/**
+ * The --json output: { machine, options, rows, failures } as indented JSON (NaN latencies become null).
+ * `failures` lists the scenarios that failed ({ scenario, error }); rows keep their errorSamples.
+ */
+export function formatJson({ machine, options, rows, failures }) {
+  return JSON.stringify({ machine, options, rows, failures }, null, 2);
 }

@@ -38,6 +38,8 @@ describe("the browser bundle of @prism/client", () => {
     const inputs = Object.keys(result.metafile?.inputs ?? {});
     expect(inputs.some((input) => input.endsWith("default-transport-web.ts"))).toBe(true);
     expect(inputs.filter((input) => input.includes("connect-node") || input.endsWith("default-transport-node.ts"))).toEqual([]);
+    // The lean gRPC transport (node:http2) and @prism/wire are Node-only too.
+    expect(inputs.filter((input) => input.includes("/transport/lean-grpc-transport") || input.includes("wire/src/"))).toEqual([]);
     // The Node-only login (@prism/client/login) and openid-client stay out; the token option is in.
     expect(inputs.filter((input) => input.includes("openid-client") || input.includes("/login/"))).toEqual([]);
     expect(inputs.some((input) => input.endsWith("auth/with-token.ts"))).toBe(true);

@@ -1,6 +1,6 @@
 // Round-trip tests of createPrismClient and the KeyValue API against an in-test Connect server.
 import { Code } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createGrpcTransportUnderTest } from "../test/transport-under-test.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeKeyValueServer, startFakeKeyValueServer } from "../test/fake-keyvalue-server.js";
 import { DeadlineExceededError, InvalidArgumentError, KeyNotFoundError, NamespaceNotFoundError, PrismError } from "./index.js";
@@ -196,7 +196,7 @@ describe("createPrismClient", () => {
   it("uses a given transport instead of the url", async () => {
     const server = await startFakeKeyValueServer("h2");
     try {
-      const client = createPrismClient({ transport: createGrpcTransport({ baseUrl: server.url }), namespace: "other" });
+      const client = createPrismClient({ transport: createGrpcTransportUnderTest({ baseUrl: server.url }), namespace: "other" });
       await client.kv.set("k", "v");
       expect(await client.kv.getString("k")).toBe("v");
       expect(server.calls.namespaces).toEqual(["other", "other"]);

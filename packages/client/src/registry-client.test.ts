@@ -2,7 +2,7 @@
 // served over gRPC. Covers register / heartbeat / unregister / get, the keep-alive handle, enumerate with
 // the three filter forms, multicast with listeners, presence, typed errors and the token.
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createGrpcTransportUnderTest } from "../test/transport-under-test.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { and, cond } from "../test/filter-nodes.js";
 import { type RegistryServer, startRegistryServer } from "../test/registry-server.js";
@@ -45,7 +45,10 @@ const failure = (promise: Promise<unknown>) =>
 
 beforeAll(async () => {
   server = await startRegistryServer();
-  client = createPrismClient({ transport: createGrpcTransport({ baseUrl: server.url, interceptors: [recorder] }), token: "t0ken" });
+  client = createPrismClient({
+    transport: createGrpcTransportUnderTest({ baseUrl: server.url, interceptors: [recorder] }),
+    token: "t0ken",
+  });
 });
 afterAll(() => server.close());
 

@@ -1,7 +1,7 @@
 // Tests for the token option of createPrismClient (withToken): the bearer header on every call of every API and
 // protocol, one provider call per call, one renewal and retry on UNAUTHENTICATED (unary and Subscribe), and no more.
 import { Code, ConnectError, type ConnectRouter, type Transport } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createGrpcTransportUnderTest } from "../../test/transport-under-test.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { DeliveryGuarantee, PubSubService, type SubscribeResponseSchema } from "@prism/proto/pubsub/v1";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -207,7 +207,7 @@ describe("the token option over a ready transport", () => {
   afterAll(() => server.close());
 
   it("renews the token when the transport refuses a stream before it starts (as a gRPC trailers-only answer does)", async () => {
-    const inner = createGrpcTransport({ baseUrl: server.url });
+    const inner = createGrpcTransportUnderTest({ baseUrl: server.url });
     const refusedAtStart: string[] = [];
     const transport: Transport = {
       unary: (...args) => inner.unary(...args),

@@ -1,20 +1,34 @@
-// createDefaultTransport for Node.js: gRPC (HTTP/2), gRPC-Web or Connect via @connectrpc/connect-node.
+// createDefaultTransport for Node.js: gRPC over the lean node:http2 transport (or connect-node's,
+// when asked), gRPC-Web or Connect via @connectrpc/connect-node.
 import type { Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { createLeanGrpcTransport } from "./lean-grpc-transport.js";
 import type { TransportOptions } from "./transport-options.js";
 
-/** Creates a Node.js transport to the proxy; protocol defaults to "grpc" over HTTP/2. */
+/** Creates a Node.js transport to the proxy; protocol defaults to "grpc" over HTTP/2 on the lean transport. */
 export function createDefaultTransport(options: TransportOptions): Transport {
   const baseUrl = options.url;
   const httpVersion = options.httpVersion ?? "1.1";
   switch (options.protocol ?? "grpc") {
     case "grpc":
-      return createGrpcTransport({ baseUrl });
+      return grpcTransport(baseUrl, options.nodeTransport ?? "lean");
     case "grpc-web":
       return createGrpcWebTransport({ baseUrl, httpVersion });
     case "connect":
       return createConnectTransport({ baseUrl, httpVersion });
     default:
       throw new Error(`unknown protocol ${JSON.stringify(options.protocol)}: use "grpc", "grpc-web" or "connect"`);
+  }
+}
+
+/** The gRPC transport `kind` names. */
+function grpcTransport(baseUrl: string, kind: TransportOptions["nodeTransport"]): Transport {
+  switch (kind) {
+    case "lean":
+      return createLeanGrpcTransport({ baseUrl });
+    case "connect":
+      return createGrpcTransport({ baseUrl });
+    default:
+      throw new Error(`unknown nodeTransport ${JSON.stringify(kind)}: use "lean" or "connect"`);
   }
 }

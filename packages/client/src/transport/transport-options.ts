@@ -3,7 +3,10 @@
 /** Wire protocol spoken to the proxy; the proxy serves all three on one port. */
 export type PrismProtocol = "grpc" | "grpc-web" | "connect";
 
-/** Options for the default transport: proxy URL, protocol and (Node only) HTTP version. */
+/** Which implementation carries protocol "grpc" on Node: the lean node:http2 transport, or connect-node's. */
+export type NodeGrpcTransport = "lean" | "connect";
+
+/** Options for the default transport: proxy URL, protocol and (Node only) HTTP version and gRPC transport. */
 export type TransportOptions = {
   /** Base URL of the proxy, e.g. "http://127.0.0.1:8980". */
   url: string;
@@ -11,4 +14,6 @@ export type TransportOptions = {
   protocol?: PrismProtocol;
   /** HTTP version for "connect" and "grpc-web" on Node (default "1.1"); "grpc" always uses HTTP/2. */
   httpVersion?: "1.1" | "2";
+  /** Node only: the implementation of protocol "grpc" (default "lean"); browsers ignore it. */
+  nodeTransport?: NodeGrpcTransport;
 };

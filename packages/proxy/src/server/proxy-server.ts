@@ -128,14 +128,26 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
   // Until its first call a connection has headersTimeoutMs; then it may idle idleTimeoutMs between
   // calls. Only calls count: frames such as PING do not keep a connection without calls open, and a
   // connection with calls open is never cut for idling (a quiet subscription).
+  // The verdict is given in the check phase (setImmediate), after this turn's I/O: when the event
+  // loop was blocked past a timeout, a request that arrived meanwhile is still waiting to be read
+  // when the timer fires, and must be counted before its connection is judged idle.
+  const overdue = (state: SessionState, now: number): string | undefined => {
+    if (state.open > 0 || state.cut) return undefined;
+    if (!state.called && now - state.idleSince >= overload.headersTimeoutMs) return "no call within overload.headersTimeoutMs";
+    if (state.called && now - state.idleSince >= overload.idleTimeoutMs) return "idle for overload.idleTimeoutMs";
+    return undefined;
+  };
   const sweep = setInterval(() => {
     const now = Date.now();
-    for (const [session, state] of sessions) {
-      if (state.open > 0 || state.cut) continue;
-      if (!state.called && now - state.idleSince >= overload.headersTimeoutMs)
-        cut(session, state, "no call within overload.headersTimeoutMs");
-      else if (state.called && now - state.idleSince >= overload.idleTimeoutMs) cut(session, state, "idle for overload.idleTimeoutMs");
-    }
+    const suspects = [...sessions].filter(([, state]) => overdue(state, now) !== undefined);
+    if (suspects.length === 0) return;
+    setImmediate(() => {
+      const later = Date.now();
+      for (const [session, state] of suspects) {
+        const why = overdue(state, later);
+        if (why !== undefined) cut(session, state, why);
+      }
+    });
   }, checkIntervalMs);
   sweep.unref();
 

@@ -1,7 +1,7 @@
 // createPrismClient: the entry point; builds the transport once and hands out per-namespace API clients
 // (and the proxy's admin API).
 import type { Transport } from "@connectrpc/connect";
-import { createDefaultTransport } from "#default-transport";
+import { createDefaultTransport, streamsRequests } from "#default-transport";
 import type { PrismToken } from "./auth/token-provider.js";
 import { withToken } from "./auth/with-token.js";
 import { type AdminClient, createAdminClient } from "./admin-client.js";
@@ -49,6 +49,12 @@ export type PrismClientOptions = {
    * server checks its own limits whatever the client did.
    */
   registryFilterLimits?: Partial<FilterLimits>;
+  /**
+   * Carry pubsub.publish() calls on one PublishStream per namespace (default: true with protocol "grpc" on the
+   * default transport, which can stream requests; false otherwise). Each promise still settles with its own
+   * message's result; false sends one Publish call per message.
+   */
+  publishStream?: boolean;
 } & (
   | {
       /** Base URL of the proxy, e.g. "http://127.0.0.1:8980". */
@@ -86,8 +92,11 @@ export function createPrismClient(options: PrismClientOptions): PrismClient {
   const transport = options.token === undefined ? base : withToken(base, options.token);
   const settings = { headers: { ...options.headers }, timeoutMs: options.timeoutMs ?? defaultTimeoutMs };
   // Resolved (and checked) once here, so a bad limit fails at creation rather than at the first registry call.
-  const registryOptions = { filterLimits: resolveFilterLimits(options.registryFilterLimits) };
-  return bind(transport, settings, options.namespace ?? defaultNamespace, registryOptions);
+  const apiOptions: ApiOptions = {
+    filterLimits: resolveFilterLimits(options.registryFilterLimits),
+    publishStream: options.publishStream ?? (options.transport === undefined && streamsRequests(options)),
+  };
+  return bind(transport, settings, options.namespace ?? defaultNamespace, apiOptions);
 }
 
 /** Creates the default transport for this runtime from url, protocol, httpVersion and nodeTransport. */
@@ -103,12 +112,20 @@ function transportFor(options: PrismClientOptions): Transport {
   });
 }
 
+/** Settings of the API clients, resolved once per createPrismClient. */
+interface ApiOptions {
+  /** Registry filter bounds. */
+  readonly filterLimits?: Partial<FilterLimits>;
+  /** Whether publishes ride a PublishStream. */
+  readonly publishStream: boolean;
+}
+
 /** Builds the client of one namespace over a shared transport. */
 function bind(
   transport: Transport,
   settings: { headers: Record<string, string>; timeoutMs: number },
   namespace: string,
-  registryOptions: { filterLimits?: Partial<FilterLimits> },
+  apiOptions: ApiOptions,
 ): PrismClient {
   if (typeof namespace !== "string" || !namespacePattern.test(namespace)) {
     const shown = typeof namespace === "string" ? JSON.stringify(namespace.slice(0, 80)) : typeof namespace;
@@ -118,10 +135,10 @@ function bind(
   }
   return {
     kv: createKeyValueClient(transport, { namespace, ...settings }),
-    pubsub: createPubSubClient(transport, { namespace, ...settings }),
-    registry: createRegistryClient(transport, { namespace, ...settings }, registryOptions),
+    pubsub: createPubSubClient(transport, { namespace, ...settings }, { publishStream: apiOptions.publishStream }),
+    registry: createRegistryClient(transport, { namespace, ...settings }, apiOptions),
     admin: createAdminClient(transport, { namespace, ...settings }),
     namespace,
-    withNamespace: (other) => bind(transport, settings, other, registryOptions),
+    withNamespace: (other) => bind(transport, settings, other, apiOptions),
   };
 }

@@ -1,10 +1,12 @@
 // PubSubClient: publish messages and iterate over subscriptions (with acks for at-least-once),
 // for one namespace, over a Connect transport (works from Node and browsers: a server stream).
+// Over gRPC, publishes ride one PublishStream (streamed-publisher.ts).
 import { type Client, type Transport, createClient } from "@connectrpc/connect";
 import { DeliveryGuarantee, PubSubService, type SubscribeResponse } from "@prism/proto/pubsub/v1";
 import { type CallDefaults, type CallOptions, toConnectCallOptions } from "./call-options.js";
 import { InternalError } from "./errors/error-classes.js";
 import { toPrismError } from "./errors/to-prism-error.js";
+import { estimatedBytes, maxStreamedMessageBytes, type PublishInit, StreamedPublisher } from "./streamed-publisher.js";
 import { type PrismValue, toBytes, toText } from "./value.js";
 
 /** Options of `publish`. */
@@ -55,26 +57,41 @@ export interface Subscription extends AsyncIterable<ReceivedMessage> {
 
 /** The PubSub API of one namespace. */
 export interface PubSubClient {
-  /** Publishes one message; resolves with its id once the backend accepted it. */
+  /**
+   * Publishes one message; resolves with its id once the backend accepted it. Over gRPC, concurrent publishes
+   * share one PublishStream (sent in call order, so order per topic is kept; each settles with its own result);
+   * a publish with its own `headers`, or over 1 MiB, is sent as its own Publish call.
+   */
   publish(topic: string, payload: PrismValue, options?: PublishOptions): Promise<string>;
   /** Subscribes to a topic (or a filter: `*` = one level, trailing `>` = the rest). */
   subscribe(topic: string, options?: SubscribeOptions): Subscription;
 }
 
+/** How the PubSub client sends. */
+export type PubSubClientOptions = {
+  /** Carry publishes on a PublishStream (the transport must stream requests: gRPC over HTTP/2). */
+  publishStream: boolean;
+};
+
 /** Creates the PubSub client of one namespace. */
-export function createPubSubClient(transport: Transport, defaults: CallDefaults): PubSubClient {
+export function createPubSubClient(transport: Transport, defaults: CallDefaults, options: PubSubClientOptions): PubSubClient {
   const client = createClient(PubSubService, transport);
+  const publishUnary = async (request: PublishInit, callOptions?: PublishOptions): Promise<string> => {
+    try {
+      return (await client.publish(request, toConnectCallOptions(defaults, callOptions))).messageId;
+    } catch (error) {
+      throw toPrismError(error, { namespace: defaults.namespace });
+    }
+  };
+  const streamed = options.publishStream ? new StreamedPublisher(client, defaults, publishUnary) : undefined;
   return {
-    async publish(topic, payload, options) {
-      try {
-        const response = await client.publish(
-          { topic, payload: toBytes(payload), metadata: options?.metadata ?? {} },
-          toConnectCallOptions(defaults, options),
-        );
-        return response.messageId;
-      } catch (error) {
-        throw toPrismError(error, { namespace: defaults.namespace });
+    publish(topic, payload, options) {
+      const request: PublishInit = { topic, payload: toBytes(payload), metadata: options?.metadata ?? {} };
+      // A message with its own headers, or a very large one (refused alone if too large), is its own call.
+      if (streamed === undefined || options?.headers !== undefined || estimatedBytes(request) > maxStreamedMessageBytes) {
+        return publishUnary(request, options);
       }
+      return streamed.publish(request, options?.timeoutMs, options?.signal);
     },
     subscribe(topic, options = {}) {
       return openSubscription(client, defaults, topic, options);

@@ -2,6 +2,8 @@
 // "grpc" carried by the transport under test unless a test names one (see transport-under-test.ts).
 import type { Transport } from "@connectrpc/connect";
 import { createDefaultTransport as createNodeDefaultTransport } from "../src/transport/default-transport-node.js";
+
+export { streamsRequests } from "../src/transport/default-transport-node.js";
 import type { TransportOptions } from "../src/transport/transport-options.js";
 import { transportUnderTest } from "./transport-under-test.js";
 

@@ -47,12 +47,18 @@ export function decodeSingleFrame(body: Buffer): SingleFrame {
  */
 export class FrameReader {
   private buffer: Buffer = Buffer.alloc(0);
+  /** Set once a frame with the compressed flag arrived; nothing after it is read. */
+  compressed = false;
 
   /** Adds received bytes; returns every message completed by them. */
   push(chunk: Buffer): Uint8Array[] {
     this.buffer = this.buffer.byteLength === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     const messages: Uint8Array[] = [];
-    while (this.buffer.byteLength >= frameHeaderBytes) {
+    while (!this.compressed && this.buffer.byteLength >= frameHeaderBytes) {
+      if (this.buffer[0] !== 0) {
+        this.compressed = true;
+        break;
+      }
       const length = this.buffer.readUInt32BE(1);
       if (this.buffer.byteLength < frameHeaderBytes + length) break;
       messages.push(this.buffer.subarray(frameHeaderBytes, frameHeaderBytes + length));
@@ -64,5 +70,10 @@ export class FrameReader {
   /** Bytes received but not yet part of a complete frame. */
   get pendingBytes(): number {
     return this.buffer.byteLength;
+  }
+
+  /** Declared length of the incomplete message being received, once its header is in (else 0). */
+  get pendingMessageLength(): number {
+    return this.buffer.byteLength >= frameHeaderBytes ? this.buffer.readUInt32BE(1) : 0;
   }
 }

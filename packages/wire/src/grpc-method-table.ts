@@ -16,9 +16,9 @@ export interface GrpcMethod {
   readonly input: DescMessage;
   /** Response schema. */
   readonly output: DescMessage;
-  /** Unary or server-streaming. */
-  readonly kind: "unary" | "server_streaming";
-  /** The handler; returns a promise (unary) or an async iterable (server-streaming). */
+  /** Unary, server-streaming or bidi-streaming. */
+  readonly kind: "unary" | "server_streaming" | "bidi_streaming";
+  /** The handler; returns a promise (unary) or an async iterable (streaming); a bidi handler gets the requests as an async iterable. */
   readonly handler: (request: unknown, context: CallContext) => unknown;
 }
 
@@ -40,7 +40,7 @@ export function addService<S extends DescService>(
   table: GrpcMethodTable = new Map(),
 ): GrpcMethodTable {
   for (const method of service.methods) {
-    if (method.methodKind !== "unary" && method.methodKind !== "server_streaming") {
+    if (method.methodKind === "client_streaming") {
       throw new Error(`${service.typeName}/${method.name}: ${method.methodKind} methods are not supported`);
     }
     const handler = (handlers as Record<string, GrpcMethod["handler"]>)[method.localName];

@@ -16,7 +16,9 @@ export { encodeGrpcMessage, type GrpcStatus, statusFromError, statusTrailers } f
 export { defaultMaxDeadlineMs, formatGrpcTimeout, type GrpcTimeout, malformedTimeoutMessage, parseGrpcTimeout } from "./grpc-timeout.js";
 export { ResetPacer, resetBudget, resetStream } from "./reset-pacer.js";
 export { maxRequestBytes, respondWithStatus, type ServeCallOptions, serveGrpcCall, shareResponse } from "./serve-grpc-call.js";
+export { RequestStream, type RequestStreamBounds } from "./request-stream.js";
 export type {
+  BidiStreamingHandler,
   CallContext,
   CallerIdentity,
   MethodHandler,

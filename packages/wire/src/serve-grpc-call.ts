@@ -1,11 +1,12 @@
 // Serves one gRPC call on an HTTP/2 stream with a handler from the method table: reads the single
-// request frame, decodes it with protobuf-es, runs the handler under the call's deadline, and writes
+// request frame (or, for a bidi stream, hands the handler a RequestStream), decodes it with protobuf-es, runs the handler under the call's deadline, and writes
 // the response frame(s) and status trailers. No Connect machinery on this path: it is the hot path.
 import { create, fromBinary, toBinary, type DescMessage, type Message } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import type { ByteBudget } from "./byte-budget.js";
 import { type ErrorSink, ignoreError } from "./error-sink.js";
+import { RequestStream } from "./request-stream.js";
 import { decodeSingleFrame, encodeFrame } from "./grpc-frame.js";
 import type { GrpcMethod } from "./grpc-method-table.js";
 import { callerIdentityHeader, decodeCallerIdentity } from "./caller-identity-header.js";
@@ -71,6 +72,7 @@ export function serveGrpcCall(
   options: ServeCallOptions = noOptions,
   identity?: CallerIdentity,
 ): Promise<void> {
+  if (method.kind === "bidi_streaming") return serveBidiCall(stream, headers, method, options, identity);
   return new Promise<void>((resolve) => {
     const limit = options.maxRequestBytes ?? maxRequestBytes;
     const budget = options.buffered;
@@ -155,7 +157,57 @@ async function runCall(
     });
     return;
   }
+  await runHandler(stream, method, request, timeoutMs, identity);
+}
+
+/** Serves a bidi-streaming call: the handler reads the request messages as they arrive. */
+async function serveBidiCall(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  method: GrpcMethod,
+  options: ServeCallOptions,
+  identity: CallerIdentity | undefined,
+): Promise<void> {
+  stream.on("error", options.onStreamError ?? ignoreError);
+  const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"], options.maxDeadlineMs);
+  if (timeoutMs === "malformed") {
+    respondWithStatus(stream, { code: Code.InvalidArgument, message: malformedTimeoutMessage(headers["grpc-timeout"]) });
+    return;
+  }
+  const caller = identity ?? (options.trustIdentityHeader ? decodeCallerIdentity(headers[callerIdentityHeader]) : undefined);
+  let call: CallCancellation | undefined;
+  const requests = new RequestStream(stream, method.input, {
+    maxMessageBytes: options.maxRequestBytes ?? maxRequestBytes,
+    buffered: options.buffered,
+    onRefused: options.onRefused,
+    // A bad or oversized message ends the call with its status, whether or not the handler is reading.
+    onFailure: (error) => {
+      call?.abort(error);
+      if (!stream.headersSent) respondWithStatus(stream, statusFromError(error));
+    },
+  });
+  try {
+    await runHandler(stream, method, requests, timeoutMs, caller, (created) => {
+      call = created;
+    });
+  } catch (error) {
+    respondWithStatus(stream, statusFromError(error));
+  } finally {
+    requests.release();
+  }
+}
+
+/** Runs the handler under the call's deadline and cancellation, then writes its response(s). */
+async function runHandler(
+  stream: ServerHttp2Stream,
+  method: GrpcMethod,
+  argument: unknown,
+  timeoutMs: number | undefined,
+  identity: CallerIdentity | undefined,
+  onCall?: (call: CallCancellation) => void,
+): Promise<void> {
   const call = new CallCancellation(identity);
+  onCall?.(call);
   const onClose = () => call.abort(new ConnectError("caller went away", Code.Canceled));
   stream.once("close", onClose);
   const timer =
@@ -169,9 +221,9 @@ async function runCall(
         }, timeoutMs);
   try {
     if (method.kind === "unary") {
-      await runUnary(stream, method, request, call);
+      await runUnary(stream, method, argument as Message, call);
     } else {
-      await runServerStreaming(stream, method, request, call);
+      await runServerStreaming(stream, method, argument, call);
     }
   } finally {
     if (timer) clearTimeout(timer);
@@ -232,14 +284,15 @@ async function runUnary(stream: ServerHttp2Stream, method: GrpcMethod, request: 
   stream.end(payload);
 }
 
-async function runServerStreaming(stream: ServerHttp2Stream, method: GrpcMethod, request: Message, call: CallCancellation): Promise<void> {
+async function runServerStreaming(stream: ServerHttp2Stream, method: GrpcMethod, argument: unknown, call: CallCancellation): Promise<void> {
   let trailers: OutgoingHttpHeaders = okTrailers;
   let started = false;
   try {
-    const responses = method.handler(request, call) as AsyncIterable<object>;
+    const responses = method.handler(argument, call) as AsyncIterable<object>;
     for await (const response of responses) {
       if (stream.destroyed || stream.closed) break;
       if (!started) {
+        if (stream.headersSent) break; // answered already: a deadline or a refused request message
         stream.respond(responseHeaders, { waitForTrailers: true });
         stream.once("wantTrailers", () => stream.sendTrailers(trailers));
         started = true;
@@ -255,8 +308,8 @@ async function runServerStreaming(stream: ServerHttp2Stream, method: GrpcMethod,
     }
     trailers = statusTrailers(statusFromError(error));
   }
-  // A deadline that passed mid-stream ends it with DEADLINE_EXCEEDED, not OK.
-  if (call.aborted && call.abortReason instanceof ConnectError && call.abortReason.code === Code.DeadlineExceeded) {
+  // A deadline that passed mid-stream ends it with DEADLINE_EXCEEDED, not OK; a refused request message with its status.
+  if (call.aborted && call.abortReason instanceof ConnectError && call.abortReason.code !== Code.Canceled) {
     trailers = statusTrailers(statusFromError(call.abortReason));
   }
   if (stream.destroyed || stream.closed) return;

@@ -2,6 +2,7 @@
 // method, receiving the decoded request message and a small call context.
 import type {
   DescMessage,
+  DescMethodBiDiStreaming,
   DescMethodServerStreaming,
   DescMethodUnary,
   DescService,
@@ -56,6 +57,16 @@ export type ServerStreamingHandler<I extends DescMessage, O extends DescMessage>
 ) => AsyncIterable<MessageInitShape<O>>;
 
 /**
+ * A bidi-streaming handler: reads the request messages as they arrive, yields responses.
+ *
+ * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
+ */
+export type BidiStreamingHandler<I extends DescMessage, O extends DescMessage> = (
+  requests: AsyncIterable<MessageShape<I>>,
+  context: CallContext,
+) => AsyncIterable<MessageInitShape<O>>;
+
+/**
  * The handler type for one method descriptor.
  *
  * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
@@ -65,7 +76,9 @@ export type MethodHandler<M> =
     ? UnaryHandler<I, O>
     : M extends DescMethodServerStreaming<infer I, infer O>
       ? ServerStreamingHandler<I, O>
-      : never;
+      : M extends DescMethodBiDiStreaming<infer I, infer O>
+        ? BidiStreamingHandler<I, O>
+        : never;
 
 /**
  * A full implementation of a service: every method has a handler.

@@ -22,6 +22,10 @@ const handlers: ServiceHandlers<typeof PubSubService> = {
     yield response;
   },
   publish: unexpected,
+  // biome-ignore lint/correctness/useYield: never called in this test
+  async *publishStream() {
+    throw new Error("not used in this test");
+  },
   ack: unexpected,
 };
 

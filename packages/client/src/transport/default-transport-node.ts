@@ -21,6 +21,11 @@ export function createDefaultTransport(options: TransportOptions): Transport {
   }
 }
 
+/** Whether the default transport for `options` streams request messages (protocol "grpc" over HTTP/2 does). */
+export function streamsRequests(options: Pick<TransportOptions, "protocol">): boolean {
+  return (options.protocol ?? "grpc") === "grpc";
+}
+
 /** The gRPC transport `kind` names. */
 function grpcTransport(baseUrl: string, kind: TransportOptions["nodeTransport"]): Transport {
   switch (kind) {

@@ -19,3 +19,8 @@ export function createDefaultTransport(options: TransportOptions): Transport {
       throw new Error(`unknown protocol ${JSON.stringify(options.protocol)}: use "connect" or "grpc-web"`);
   }
 }
+
+/** Whether the default transport streams request messages: never in browsers (fetch cannot). */
+export function streamsRequests(_options: Pick<TransportOptions, "protocol">): boolean {
+  return false;
+}

@@ -4,7 +4,8 @@
 // hot path that enforces deadline and cancellation itself (no Headers objects, no linked abort
 // controllers). Statuses are read with Connect's gRPC helpers, so errors (code, message, metadata,
 // details) are what connect-node's gRPC transport gives; the HTTP/2 sessions come from an
-// Http2SessionPool. Unary and server-streaming calls only: client and bidi streams are UNIMPLEMENTED.
+// Http2SessionPool. Unary, server-streaming and bidi-streaming calls (a bidi stream's request
+// messages are sent as its input yields them); client streams are UNIMPLEMENTED.
 import {
   create,
   type DescMessage,
@@ -154,7 +155,7 @@ export function createLeanGrpcTransport(options: LeanGrpcTransportOptions): Lean
           contextValues: contextValues ?? createContextValues(),
           message: input,
         },
-        next: (req) => serverStreamExchange(pool, pathOf(req.url), req),
+        next: (req) => streamExchange(pool, pathOf(req.url), req),
       });
     },
 
@@ -410,12 +411,13 @@ function decode<O extends DescMessage>(schema: O, bytes: Uint8Array) {
   }
 }
 
-/** Sends the one request of a server stream; resolves at the response head with the message iterable. */
-async function serverStreamExchange<I extends DescMessage, O extends DescMessage>(
+/** Opens a server or bidi stream; resolves at the response head with the message iterable. */
+async function streamExchange<I extends DescMessage, O extends DescMessage>(
   pool: Http2SessionPool,
   path: string,
   req: StreamRequest<I, O>,
 ): Promise<StreamResponse<I, O>> {
+  if (req.method.methodKind === "bidi_streaming") return openServerStream(pool, path, req, req.message);
   if (req.method.methodKind !== "server_streaming") {
     throw new ConnectError(
       `${req.method.methodKind} calls are not supported by the lean gRPC transport (use nodeTransport "connect")`,
@@ -431,12 +433,44 @@ async function serverStreamExchange<I extends DescMessage, O extends DescMessage
   return openServerStream(pool, path, req, toBinary(req.method.input, request));
 }
 
-/** Opens a server stream with the request message `request`; a stream refused unprocessed is opened once more. */
+/** Writes every message `input` yields to `stream` (waiting while it is full), then ends the request. */
+async function sendRequests<I extends DescMessage>(
+  stream: ClientHttp2Stream,
+  schema: I,
+  input: AsyncIterable<MessageInitShape<I>>,
+): Promise<void> {
+  try {
+    for await (const message of input) {
+      if (stream.closed || stream.destroyed) return;
+      const bytes = toBinary(schema, "$typeName" in (message as object) ? (message as MessageShape<I>) : create(schema, message));
+      if (!stream.write(encodeFrame(bytes))) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            stream.off("drain", done);
+            stream.off("close", done);
+            resolve();
+          };
+          stream.on("drain", done);
+          stream.on("close", done);
+        });
+      }
+    }
+    if (!stream.closed && !stream.destroyed) stream.end();
+  } catch {
+    // The input failed: cancel the call (the response side reports CANCELED).
+    resetStream(stream);
+  }
+}
+
+/**
+ * Opens a stream with the request message `request` (a server stream; refused unprocessed, it is opened once
+ * more) or with the request messages `request` yields (a bidi stream, sent as they come).
+ */
 async function openServerStream<I extends DescMessage, O extends DescMessage>(
   pool: Http2SessionPool,
   path: string,
   req: StreamRequest<I, O>,
-  request: Uint8Array,
+  request: Uint8Array | AsyncIterable<MessageInitShape<I>>,
   retried = false,
 ): Promise<StreamResponse<I, O>> {
   const signal = req.signal;
@@ -458,7 +492,7 @@ async function openServerStream<I extends DescMessage, O extends DescMessage>(
   });
   const head = await new Promise<IncomingHttpHeaders | undefined>((resolve, reject) => {
     const onClose = () => {
-      if (!retried && !signal.aborted && refused(stream, undefined)) resolve(undefined);
+      if (!retried && !signal.aborted && request instanceof Uint8Array && refused(stream, undefined)) resolve(undefined);
       else reject(signal.aborted ? signal.reason : streamFailure(failure, stream.rstCode, sessionLost(stream)));
     };
     stream.once("response", (headers) => {
@@ -466,6 +500,10 @@ async function openServerStream<I extends DescMessage, O extends DescMessage>(
       resolve(headers);
     });
     stream.once("close", onClose);
+    if (!(request instanceof Uint8Array)) {
+      void sendRequests(stream, req.method.input, request);
+      return;
+    }
     try {
       stream.end(encodeFrame(request));
     } catch (error) {

@@ -249,7 +249,8 @@ export class PatternHost {
 
   /**
    * Wraps every handler so calls are refused unless serving. Unary calls are counted while they
-   * run (Drain waits for them); subscriptions are long-lived and end when the instance stops.
+   * run (Drain waits for them); streams (subscriptions, publish streams) are long-lived and end
+   * when the instance stops.
    */
   private guard<S extends object>(service: DescService, handlers: S): S {
     const guarded: Record<string, GrpcMethod["handler"]> = {};
@@ -257,7 +258,7 @@ export class PatternHost {
     for (const method of service.methods) {
       const name = method.localName;
       const handler = (handlers as Record<string, GrpcMethod["handler"]>)[name] as GrpcMethod["handler"];
-      if (method.methodKind === "server_streaming") {
+      if (method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming") {
         guarded[name] = async function* (request: unknown, context: CallContext) {
           host.checkServing();
           yield* handler(request, context) as AsyncIterable<unknown>;

@@ -1,4 +1,5 @@
-// PubSubService handlers over any PubSubBackend: topic and size validation, the subscription
+// PubSubService handlers over any PubSubBackend: topic and size validation (for Publish and each
+// message of PublishStream), the subscription
 // stream (Subscribed first, then messages), Ack routing, and cleanup when the subscriber leaves.
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -7,6 +8,7 @@ import { type ServiceHandlers, shareResponse } from "@prism/wire";
 import type { PubSubBackend, PubSubMessage, PubSubSubscription } from "./pubsub-backend.js";
 import type { PubSubLimits } from "./pubsub-limits.js";
 import { checkTopic, checkTopicFilter } from "./topic-name.js";
+import { type PublishOne, publishStream } from "./publish-stream.js";
 
 const groupPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -28,24 +30,26 @@ export function createPubSubHandlers(backend: PubSubBackend, limits: PubSubLimit
     return response;
   };
   const guarantee = backend.guarantee === "at-least-once" ? ProtoGuarantee.AT_LEAST_ONCE : ProtoGuarantee.AT_MOST_ONCE;
+  const publishOne: PublishOne = async (request, context) => {
+    checkTopic(request.topic);
+    if (request.payload.byteLength > limits.maxPayloadBytes) {
+      throw new ConnectError(
+        `payload is ${request.payload.byteLength} bytes; the limit is ${limits.maxPayloadBytes} bytes (limits.maxPayloadBytes)`,
+        Code.InvalidArgument,
+      );
+    }
+    const entries = Object.keys(request.metadata).length;
+    if (entries > limits.maxMetadataEntries) {
+      throw new ConnectError(
+        `metadata has ${entries} entries; the limit is ${limits.maxMetadataEntries} (limits.maxMetadataEntries)`,
+        Code.InvalidArgument,
+      );
+    }
+    return { messageId: await backend.publish(request.topic, request.payload, request.metadata, context) };
+  };
   return {
-    async publish(request, context) {
-      checkTopic(request.topic);
-      if (request.payload.byteLength > limits.maxPayloadBytes) {
-        throw new ConnectError(
-          `payload is ${request.payload.byteLength} bytes; the limit is ${limits.maxPayloadBytes} bytes (limits.maxPayloadBytes)`,
-          Code.InvalidArgument,
-        );
-      }
-      const entries = Object.keys(request.metadata).length;
-      if (entries > limits.maxMetadataEntries) {
-        throw new ConnectError(
-          `metadata has ${entries} entries; the limit is ${limits.maxMetadataEntries} (limits.maxMetadataEntries)`,
-          Code.InvalidArgument,
-        );
-      }
-      return { messageId: await backend.publish(request.topic, request.payload, request.metadata, context) };
-    },
+    publish: publishOne,
+    publishStream: (requests, context) => publishStream(requests, context, publishOne),
     async *subscribe(request, context) {
       checkTopicFilter(request.topic);
       if (request.group !== "" && !groupPattern.test(request.group)) {

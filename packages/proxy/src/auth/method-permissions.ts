@@ -23,6 +23,7 @@ export const methodPermissions: ReadonlyMap<string, Permission> = new Map<string
   ["/prism.pubsub.v1.PubSubService/Subscribe", "read"],
   ["/prism.pubsub.v1.PubSubService/Ack", "read"],
   ["/prism.pubsub.v1.PubSubService/Publish", "write"],
+  ["/prism.pubsub.v1.PubSubService/PublishStream", "write"],
   ["/prism.registry.v1.RegistryService/Get", "read"],
   ["/prism.registry.v1.RegistryService/Enumerate", "read"],
   ["/prism.registry.v1.RegistryService/Register", "write"],

@@ -26,11 +26,13 @@ export interface MethodSchemas {
   readonly input: DescMessage;
   /** Response message schema. */
   readonly output: DescMessage;
+  /** Whether the caller streams request messages (bidi): bounded per message, not per call. */
+  readonly requestStreaming: boolean;
 }
 
 /** Schemas of every data-plane method, by HTTP/2 path (`/prism.keyvalue.v1.KeyValueService/Get`). */
 export const dataPlaneMethods: ReadonlyMap<string, MethodSchemas> = new Map(
   Object.values(apiServices).flatMap((service) =>
-    service.methods.map((method) => [`/${service.typeName}/${method.name}`, { input: method.input, output: method.output }] as const),
+    service.methods.map((method) => [`/${service.typeName}/${method.name}`, { input: method.input, output: method.output, requestStreaming: method.methodKind === "bidi_streaming" }] as const),
   ),
 );

@@ -1,5 +1,6 @@
 // The Connect / gRPC-Web front door (HTTP/1.1 and HTTP/2): connect-node decodes the call, and each
-// method is forwarded to the namespace's pattern as a decoded message; admin API calls go to the
+// unary or server-streaming method is forwarded to the namespace's pattern as a decoded message
+// (request-streaming methods are gRPC only); admin API calls go to the
 // proxy's own handlers, for proxy admins only. gRPC over HTTP/2 skips this.
 import type { DescService, Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, createContextKey, createContextValues, type HandlerContext } from "@connectrpc/connect";
@@ -104,6 +105,15 @@ function forwardingImpl(service: DescService, router: NamespaceRouter, authorize
       impl[method.localName] = async function* (request: Message, context: HandlerContext) {
         const { runtime, options } = await prepare(context);
         yield* endAtDeadline(runtime.invokeServerStreaming(path, request, options), context);
+      };
+    } else {
+      // Browsers cannot stream a request body, and gRPC-Web has no client streams: one call per message here.
+      impl[method.localName] = () => {
+        throw new ConnectError(
+          `${service.typeName}/${method.name} streams requests and is served over gRPC (HTTP/2) only; ` +
+            "over Connect and gRPC-Web, send each message with its unary method",
+          Code.Unimplemented,
+        );
       };
     }
   }

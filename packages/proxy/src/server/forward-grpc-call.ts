@@ -4,7 +4,9 @@
 // the caller gets UNAVAILABLE, which is retryable, never a bare stream reset. The proxy holds the
 // call to its deadline (clamped) and to the namespace's largest request itself, whatever the
 // pattern does, and counts the request bytes against the proxy's buffer budget (the pattern
-// buffers the whole request before it decodes it). Cancellations are paced (see resetStream).
+// buffers the whole request before it decodes it). A bidi stream (PublishStream) is bounded per
+// message instead, and its bytes count only until they are handed to the pattern's connection.
+// Cancellations are paced (see resetStream).
 import { Code } from "@connectrpc/connect";
 import {
   type ByteBudget,
@@ -22,7 +24,12 @@ import {
   statusTrailers,
 } from "@prism/wire";
 import { type ClientHttp2Session, constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import { dataPlaneMethods } from "../config/api-names.js";
 import type { RefusalLog } from "./call-refusals.js";
+import { FrameLengthScanner } from "./frame-length-scanner.js";
+
+/** How long after the trailers a request still arriving is cut (RST_STREAM NO_ERROR). */
+const trailersFlushMs = 100;
 
 /** Called once when the forwarded call has ended, either way. */
 export type ForwardDone = () => void;
@@ -98,7 +105,11 @@ export function forwardGrpcCall(
   };
   const sendTrailers = (sent: OutgoingHttpHeaders) => {
     stream.sendTrailers(sent);
-    stopRequest();
+    if (requestEnded) return;
+    // A reset submitted now could overtake the trailers still queued behind response data (the
+    // caller would see no status): it follows once they had time to go out.
+    const stop = setTimeout(stopRequest, trailersFlushMs);
+    stream.once("close", () => clearTimeout(stop));
   };
   /** Ends a response whose headers went out with `status`, unless the pattern's own status is known. */
   const endWith = (status: GrpcStatus) => {
@@ -118,11 +129,14 @@ export function forwardGrpcCall(
     endWith(status);
     resetStream(upstream);
   };
-  /** Refuses the call for a bound: RESOURCE_EXHAUSTED, logged. */
+  let refused = false;
+  /** Refuses the call for a bound: RESOURCE_EXHAUSTED, logged; the rest of the request is not read. */
   const refuse = (message: string) => {
+    refused = true;
     options.onRefused?.(message, client);
+    // endWith stops the request once the status is out: at once when no response started, else after
+    // the trailers (closing the stream earlier would cut them off).
     abandon({ code: Code.ResourceExhausted, message });
-    stopRequest();
   };
   const deadline =
     timeoutMs === undefined
@@ -171,10 +185,11 @@ export function forwardGrpcCall(
     });
     done();
   });
+  const scanner = dataPlaneMethods.get(headers[":path"] ?? "")?.requestStreaming ? new FrameLengthScanner() : undefined;
   stream.on("data", (chunk: Buffer) => {
-    if (stream.closed) return;
+    if (stream.closed || refused) return;
     received += chunk.byteLength;
-    if (received > options.requestLimit) {
+    if (scanner === undefined ? received > options.requestLimit : scanner.scan(chunk) > options.requestLimit) {
       refuse(`request message over ${options.requestLimit} bytes, the largest this namespace accepts`);
       return;
     }
@@ -184,6 +199,20 @@ export function forwardGrpcCall(
         return;
       }
       held += chunk.byteLength;
+    }
+    if (scanner !== undefined) {
+      // A stream has no end to wait for: its bytes are given back once the pattern's connection took them.
+      const bytes = chunk.byteLength;
+      const handedOver = () => {
+        const back = Math.min(bytes, held);
+        options.buffered?.give(back, client);
+        held -= back;
+      };
+      if (!upstream.write(chunk, handedOver)) {
+        stream.pause();
+        upstream.once("drain", () => stream.resume());
+      }
+      return;
     }
     if (!upstream.write(chunk)) {
       stream.pause();

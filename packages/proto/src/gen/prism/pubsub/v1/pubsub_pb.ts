@@ -12,7 +12,7 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file prism/pubsub/v1/pubsub.proto.
  */
 export const file_prism_pubsub_v1_pubsub: GenFile = /*@__PURE__*/
-  fileDesc("ChxwcmlzbS9wdWJzdWIvdjEvcHVic3ViLnByb3RvEg9wcmlzbS5wdWJzdWIudjEiogEKDlB1Ymxpc2hSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEg8KB3BheWxvYWQYAiABKAwSPwoIbWV0YWRhdGEYAyADKAsyLS5wcmlzbS5wdWJzdWIudjEuUHVibGlzaFJlcXVlc3QuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiJQoPUHVibGlzaFJlc3BvbnNlEhIKCm1lc3NhZ2VfaWQYASABKAkiRwoQU3Vic2NyaWJlUmVxdWVzdBINCgV0b3BpYxgBIAEoCRINCgVncm91cBgCIAEoCRIVCg1tYXhfaW5fZmxpZ2h0GAMgASgNIlwKClN1YnNjcmliZWQSFwoPc3Vic2NyaXB0aW9uX2lkGAEgASgJEjUKCWd1YXJhbnRlZRgCIAEoDjIiLnByaXNtLnB1YnN1Yi52MS5EZWxpdmVyeUd1YXJhbnRlZSLbAQoHTWVzc2FnZRINCgV0b3BpYxgBIAEoCRIPCgdwYXlsb2FkGAIgASgMEjgKCG1ldGFkYXRhGAMgAygLMiYucHJpc20ucHVic3ViLnYxLk1lc3NhZ2UuTWV0YWRhdGFFbnRyeRISCgptZXNzYWdlX2lkGAQgASgJEhcKD3B1Ymxpc2hlZF9hdF9tcxgFIAEoAxIYChBkZWxpdmVyeV9hdHRlbXB0GAYgASgNGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJ8ChFTdWJzY3JpYmVSZXNwb25zZRIxCgpzdWJzY3JpYmVkGAEgASgLMhsucHJpc20ucHVic3ViLnYxLlN1YnNjcmliZWRIABIrCgdtZXNzYWdlGAIgASgLMhgucHJpc20ucHVic3ViLnYxLk1lc3NhZ2VIAEIHCgVldmVudCI6CgpBY2tSZXF1ZXN0EhcKD3N1YnNjcmlwdGlvbl9pZBgBIAEoCRITCgttZXNzYWdlX2lkcxgCIAMoCSIcCgtBY2tSZXNwb25zZRINCgVhY2tlZBgBIAEoDSqCAQoRRGVsaXZlcnlHdWFyYW50ZWUSIgoeREVMSVZFUllfR1VBUkFOVEVFX1VOU1BFQ0lGSUVEEAASIwofREVMSVZFUllfR1VBUkFOVEVFX0FUX01PU1RfT05DRRABEiQKIERFTElWRVJZX0dVQVJBTlRFRV9BVF9MRUFTVF9PTkNFEAIy9QEKDVB1YlN1YlNlcnZpY2USTAoHUHVibGlzaBIfLnByaXNtLnB1YnN1Yi52MS5QdWJsaXNoUmVxdWVzdBogLnByaXNtLnB1YnN1Yi52MS5QdWJsaXNoUmVzcG9uc2USVAoJU3Vic2NyaWJlEiEucHJpc20ucHVic3ViLnYxLlN1YnNjcmliZVJlcXVlc3QaIi5wcmlzbS5wdWJzdWIudjEuU3Vic2NyaWJlUmVzcG9uc2UwARJACgNBY2sSGy5wcmlzbS5wdWJzdWIudjEuQWNrUmVxdWVzdBocLnByaXNtLnB1YnN1Yi52MS5BY2tSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChxwcmlzbS9wdWJzdWIvdjEvcHVic3ViLnByb3RvEg9wcmlzbS5wdWJzdWIudjEiogEKDlB1Ymxpc2hSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEg8KB3BheWxvYWQYAiABKAwSPwoIbWV0YWRhdGEYAyADKAsyLS5wcmlzbS5wdWJzdWIudjEuUHVibGlzaFJlcXVlc3QuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiJQoPUHVibGlzaFJlc3BvbnNlEhIKCm1lc3NhZ2VfaWQYASABKAkiSQoUUHVibGlzaFN0cmVhbVJlcXVlc3QSMQoIbWVzc2FnZXMYASADKAsyHy5wcmlzbS5wdWJzdWIudjEuUHVibGlzaFJlcXVlc3QicgoNUHVibGlzaFJlc3VsdBIQCghzZXF1ZW5jZRgBIAEoBBIUCgptZXNzYWdlX2lkGAIgASgJSAASLgoFZXJyb3IYAyABKAsyHS5wcmlzbS5wdWJzdWIudjEuUHVibGlzaEVycm9ySABCCQoHb3V0Y29tZSItCgxQdWJsaXNoRXJyb3ISDAoEY29kZRgBIAEoDRIPCgdtZXNzYWdlGAIgASgJIkgKFVB1Ymxpc2hTdHJlYW1SZXNwb25zZRIvCgdyZXN1bHRzGAEgAygLMh4ucHJpc20ucHVic3ViLnYxLlB1Ymxpc2hSZXN1bHQiRwoQU3Vic2NyaWJlUmVxdWVzdBINCgV0b3BpYxgBIAEoCRINCgVncm91cBgCIAEoCRIVCg1tYXhfaW5fZmxpZ2h0GAMgASgNIlwKClN1YnNjcmliZWQSFwoPc3Vic2NyaXB0aW9uX2lkGAEgASgJEjUKCWd1YXJhbnRlZRgCIAEoDjIiLnByaXNtLnB1YnN1Yi52MS5EZWxpdmVyeUd1YXJhbnRlZSLbAQoHTWVzc2FnZRINCgV0b3BpYxgBIAEoCRIPCgdwYXlsb2FkGAIgASgMEjgKCG1ldGFkYXRhGAMgAygLMiYucHJpc20ucHVic3ViLnYxLk1lc3NhZ2UuTWV0YWRhdGFFbnRyeRISCgptZXNzYWdlX2lkGAQgASgJEhcKD3B1Ymxpc2hlZF9hdF9tcxgFIAEoAxIYChBkZWxpdmVyeV9hdHRlbXB0GAYgASgNGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJ8ChFTdWJzY3JpYmVSZXNwb25zZRIxCgpzdWJzY3JpYmVkGAEgASgLMhsucHJpc20ucHVic3ViLnYxLlN1YnNjcmliZWRIABIrCgdtZXNzYWdlGAIgASgLMhgucHJpc20ucHVic3ViLnYxLk1lc3NhZ2VIAEIHCgVldmVudCI6CgpBY2tSZXF1ZXN0EhcKD3N1YnNjcmlwdGlvbl9pZBgBIAEoCRITCgttZXNzYWdlX2lkcxgCIAMoCSIcCgtBY2tSZXNwb25zZRINCgVhY2tlZBgBIAEoDSqCAQoRRGVsaXZlcnlHdWFyYW50ZWUSIgoeREVMSVZFUllfR1VBUkFOVEVFX1VOU1BFQ0lGSUVEEAASIwofREVMSVZFUllfR1VBUkFOVEVFX0FUX01PU1RfT05DRRABEiQKIERFTElWRVJZX0dVQVJBTlRFRV9BVF9MRUFTVF9PTkNFEAIy2QIKDVB1YlN1YlNlcnZpY2USTAoHUHVibGlzaBIfLnByaXNtLnB1YnN1Yi52MS5QdWJsaXNoUmVxdWVzdBogLnByaXNtLnB1YnN1Yi52MS5QdWJsaXNoUmVzcG9uc2USYgoNUHVibGlzaFN0cmVhbRIlLnByaXNtLnB1YnN1Yi52MS5QdWJsaXNoU3RyZWFtUmVxdWVzdBomLnByaXNtLnB1YnN1Yi52MS5QdWJsaXNoU3RyZWFtUmVzcG9uc2UoATABElQKCVN1YnNjcmliZRIhLnByaXNtLnB1YnN1Yi52MS5TdWJzY3JpYmVSZXF1ZXN0GiIucHJpc20ucHVic3ViLnYxLlN1YnNjcmliZVJlc3BvbnNlMAESQAoDQWNrEhsucHJpc20ucHVic3ViLnYxLkFja1JlcXVlc3QaHC5wcmlzbS5wdWJzdWIudjEuQWNrUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * PublishRequest is one message to publish.
@@ -71,6 +71,120 @@ export const PublishResponseSchema: GenMessage<PublishResponse> = /*@__PURE__*/
   messageDesc(file_prism_pubsub_v1_pubsub, 1);
 
 /**
+ * PublishStreamRequest is a batch of messages on a PublishStream.
+ *
+ * @generated from message prism.pubsub.v1.PublishStreamRequest
+ */
+export type PublishStreamRequest = Message$1<"prism.pubsub.v1.PublishStreamRequest"> & {
+  /**
+   * messages to publish, each validated like a Publish request; numbered after those sent before.
+   *
+   * @generated from field: repeated prism.pubsub.v1.PublishRequest messages = 1;
+   */
+  messages: PublishRequest[];
+};
+
+/**
+ * Describes the message prism.pubsub.v1.PublishStreamRequest.
+ * Use `create(PublishStreamRequestSchema)` to create a new message.
+ */
+export const PublishStreamRequestSchema: GenMessage<PublishStreamRequest> = /*@__PURE__*/
+  messageDesc(file_prism_pubsub_v1_pubsub, 2);
+
+/**
+ * PublishResult is the outcome of one message of a PublishStream.
+ *
+ * @generated from message prism.pubsub.v1.PublishResult
+ */
+export type PublishResult = Message$1<"prism.pubsub.v1.PublishResult"> & {
+  /**
+   * sequence is the message's number on the stream (0 for the first message sent).
+   *
+   * @generated from field: uint64 sequence = 1;
+   */
+  sequence: bigint;
+
+  /**
+   * outcome: the message id once the backend accepted the message, or why it was refused.
+   *
+   * @generated from oneof prism.pubsub.v1.PublishResult.outcome
+   */
+  outcome: {
+    /**
+     * message_id as Publish would return it.
+     *
+     * @generated from field: string message_id = 2;
+     */
+    value: string;
+    case: "messageId";
+  } | {
+    /**
+     * error: the message was not published; the stream goes on.
+     *
+     * @generated from field: prism.pubsub.v1.PublishError error = 3;
+     */
+    value: PublishError;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message prism.pubsub.v1.PublishResult.
+ * Use `create(PublishResultSchema)` to create a new message.
+ */
+export const PublishResultSchema: GenMessage<PublishResult> = /*@__PURE__*/
+  messageDesc(file_prism_pubsub_v1_pubsub, 3);
+
+/**
+ * PublishError is a refused message of a PublishStream.
+ *
+ * @generated from message prism.pubsub.v1.PublishError
+ */
+export type PublishError = Message$1<"prism.pubsub.v1.PublishError"> & {
+  /**
+   * code is the gRPC status code Publish would have answered with.
+   *
+   * @generated from field: uint32 code = 1;
+   */
+  code: number;
+
+  /**
+   * message says why.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message prism.pubsub.v1.PublishError.
+ * Use `create(PublishErrorSchema)` to create a new message.
+ */
+export const PublishErrorSchema: GenMessage<PublishError> = /*@__PURE__*/
+  messageDesc(file_prism_pubsub_v1_pubsub, 4);
+
+/**
+ * PublishStreamResponse carries results, in any order and grouping; each sequence appears once.
+ *
+ * @generated from message prism.pubsub.v1.PublishStreamResponse
+ */
+export type PublishStreamResponse = Message$1<"prism.pubsub.v1.PublishStreamResponse"> & {
+  /**
+   * results of messages the backend has answered for.
+   *
+   * @generated from field: repeated prism.pubsub.v1.PublishResult results = 1;
+   */
+  results: PublishResult[];
+};
+
+/**
+ * Describes the message prism.pubsub.v1.PublishStreamResponse.
+ * Use `create(PublishStreamResponseSchema)` to create a new message.
+ */
+export const PublishStreamResponseSchema: GenMessage<PublishStreamResponse> = /*@__PURE__*/
+  messageDesc(file_prism_pubsub_v1_pubsub, 5);
+
+/**
  * SubscribeRequest opens a subscription.
  *
  * @generated from message prism.pubsub.v1.SubscribeRequest
@@ -103,7 +217,7 @@ export type SubscribeRequest = Message$1<"prism.pubsub.v1.SubscribeRequest"> & {
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_prism_pubsub_v1_pubsub, 2);
+  messageDesc(file_prism_pubsub_v1_pubsub, 6);
 
 /**
  * Subscribed is the first event of a subscription.
@@ -131,7 +245,7 @@ export type Subscribed = Message$1<"prism.pubsub.v1.Subscribed"> & {
  * Use `create(SubscribedSchema)` to create a new message.
  */
 export const SubscribedSchema: GenMessage<Subscribed> = /*@__PURE__*/
-  messageDesc(file_prism_pubsub_v1_pubsub, 3);
+  messageDesc(file_prism_pubsub_v1_pubsub, 7);
 
 /**
  * Message is one delivered message.
@@ -187,7 +301,7 @@ export type Message = Message$1<"prism.pubsub.v1.Message"> & {
  * Use `create(MessageSchema)` to create a new message.
  */
 export const MessageSchema: GenMessage<Message> = /*@__PURE__*/
-  messageDesc(file_prism_pubsub_v1_pubsub, 4);
+  messageDesc(file_prism_pubsub_v1_pubsub, 8);
 
 /**
  * SubscribeResponse is one event of a subscription stream.
@@ -224,7 +338,7 @@ export type SubscribeResponse = Message$1<"prism.pubsub.v1.SubscribeResponse"> &
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_prism_pubsub_v1_pubsub, 5);
+  messageDesc(file_prism_pubsub_v1_pubsub, 9);
 
 /**
  * AckRequest acknowledges messages of one subscription.
@@ -252,7 +366,7 @@ export type AckRequest = Message$1<"prism.pubsub.v1.AckRequest"> & {
  * Use `create(AckRequestSchema)` to create a new message.
  */
 export const AckRequestSchema: GenMessage<AckRequest> = /*@__PURE__*/
-  messageDesc(file_prism_pubsub_v1_pubsub, 6);
+  messageDesc(file_prism_pubsub_v1_pubsub, 10);
 
 /**
  * AckResponse reports how many acks were accepted.
@@ -273,7 +387,7 @@ export type AckResponse = Message$1<"prism.pubsub.v1.AckResponse"> & {
  * Use `create(AckResponseSchema)` to create a new message.
  */
 export const AckResponseSchema: GenMessage<AckResponse> = /*@__PURE__*/
-  messageDesc(file_prism_pubsub_v1_pubsub, 7);
+  messageDesc(file_prism_pubsub_v1_pubsub, 11);
 
 /**
  * DeliveryGuarantee is what a subscription promises.
@@ -324,6 +438,18 @@ export const PubSubService: GenService<{
     methodKind: "unary";
     input: typeof PublishRequestSchema;
     output: typeof PublishResponseSchema;
+  },
+  /**
+   * PublishStream carries many publishes on one stream: each request holds a batch of messages,
+   * numbered from 0 in the order they were sent on the stream; every message gets its own result.
+   * Messages are handed to the backend in that order, so order per topic is kept.
+   *
+   * @generated from rpc prism.pubsub.v1.PubSubService.PublishStream
+   */
+  publishStream: {
+    methodKind: "bidi_streaming";
+    input: typeof PublishStreamRequestSchema;
+    output: typeof PublishStreamResponseSchema;
   },
   /**
    * Subscribe streams a topic's messages; the first event names the subscription.

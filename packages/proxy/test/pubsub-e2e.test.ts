@@ -20,7 +20,13 @@ beforeAll(async () => {
       namespaces: {
         default: { keyvalue: { backend: "memstore" }, pubsub: { backend: "memstore" } },
         proc: { pubsub: { backend: "memstore", isolation: "process", healthIntervalMs: 100, config: { subscriberBufferSize: 64 } } },
-        small: { pubsub: { backend: "memstore", isolation: "process", config: { limits: { maxRequestBytes: 70_000, maxPayloadBytes: 1000, maxValueBytes: 1000 } } } },
+        small: {
+          pubsub: {
+            backend: "memstore",
+            isolation: "process",
+            config: { limits: { maxRequestBytes: 70_000, maxPayloadBytes: 1000, maxValueBytes: 1000 } },
+          },
+        },
       },
     },
   });

@@ -29,6 +29,7 @@ let handlerEnded: Promise<AbortSignal>;
 /** Echoes each batch's topics back as one result per message, numbered from 0. */
 const handlers: ServiceHandlers<typeof PubSubService> = {
   publish: unexpected,
+  // biome-ignore lint/correctness/useYield: never called in this test
   async *subscribe() {
     throw new Error("not used in this test");
   },

@@ -33,6 +33,12 @@ export interface MethodSchemas {
 /** Schemas of every data-plane method, by HTTP/2 path (`/prism.keyvalue.v1.KeyValueService/Get`). */
 export const dataPlaneMethods: ReadonlyMap<string, MethodSchemas> = new Map(
   Object.values(apiServices).flatMap((service) =>
-    service.methods.map((method) => [`/${service.typeName}/${method.name}`, { input: method.input, output: method.output, requestStreaming: method.methodKind === "bidi_streaming" }] as const),
+    service.methods.map(
+      (method) =>
+        [
+          `/${service.typeName}/${method.name}`,
+          { input: method.input, output: method.output, requestStreaming: method.methodKind === "bidi_streaming" },
+        ] as const,
+    ),
   ),
 );

@@ -15,13 +15,23 @@ import { kvAuthScenario } from "./kv-auth-scenario.mjs";
 import { kvMemstoreScenario } from "./kv-memstore-scenario.mjs";
 import { kvRedisScenario } from "./kv-redis-scenario.mjs";
 import { measure } from "./measure.mjs";
+import { pubsubScaleScenario } from "./pubsub-scale-scenario.mjs";
 import { pubsubScenario } from "./pubsub-scenario.mjs";
 import { registryScenario } from "./registry-scenario.mjs";
 import { formatJson, formatTable, machineFacts } from "./report.mjs";
 import { runSoak } from "./soak.mjs";
 import { startupScenario } from "./startup-scenario.mjs";
 
-const scenarios = [ceilingScenario, kvMemstoreScenario, kvAuthScenario, kvRedisScenario, pubsubScenario, registryScenario, startupScenario];
+const scenarios = [
+  ceilingScenario,
+  kvMemstoreScenario,
+  kvAuthScenario,
+  kvRedisScenario,
+  pubsubScenario,
+  pubsubScaleScenario,
+  registryScenario,
+  startupScenario,
+];
 
 const { values } = parseArgs({
   options: {

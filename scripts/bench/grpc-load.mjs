@@ -88,9 +88,11 @@ export async function createGrpcLoad(url, { sessions = 4 } = {}) {
       });
     },
 
-    /** Closes every session. */
+    /** Closes every session (one the proxy already closed, e.g. idle, has nothing to wait for). */
     async close() {
-      await Promise.all(open.map((session) => new Promise((resolve) => session.close(resolve))));
+      await Promise.all(
+        open.map((session) => (session.closed || session.destroyed ? undefined : new Promise((resolve) => session.close(resolve)))),
+      );
     },
   };
 }

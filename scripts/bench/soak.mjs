@@ -4,13 +4,13 @@
 // every second. Every 10 s it samples the RSS of the proxy and of its pattern processes and the
 // work done; at the end it prints the samples and how much RSS grew after the warm-up (the first
 // fifth), which should be flat.
-import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createGrpcLoad, grpcFrame } from "./grpc-load.mjs";
 import { descendantsOf, startBenchProxy } from "./proxy-process.mjs";
 import { grpcPubSubCalls } from "./pubsub-grpc-calls.mjs";
 import { DeliveryRecorder } from "./pubsub-measure.mjs";
 import { benchValue, kvPath, loadKvProtocol } from "./kv-workload.mjs";
+import { rssMiB } from "./process-rss.mjs";
 
 const namespaces = ["inproc", "proc"];
 const proxyConfig = {
@@ -27,16 +27,6 @@ const KV_IN_FLIGHT = 32;
 const PUBLISH_IN_FLIGHT = 8;
 const SUBSCRIBERS = 4;
 const SAMPLE_MS = 10_000;
-
-/** Resident set size of `pid` in MiB, from /proc (0 once it is gone). */
-function rssMiB(pid) {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** Runs the soak for `minutes`; resolves with the printed report, and whether RSS stayed flat. */
 export async function runSoak({ minutes, signal }) {

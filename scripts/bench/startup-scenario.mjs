@@ -5,27 +5,15 @@
 // start first when --warmup is not 0, so the files are in the page cache), p50/p99 over the starts.
 // Then the resident memory (RSS, MiB) of that proxy and any process it spawned, idle for
 // min(--seconds, 2) s after the first call, its connection still open.
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createGrpcLoad, grpcFrame } from "./grpc-load.mjs";
 import { percentile } from "./measure.mjs";
 import { descendantsOf, startBenchProxy } from "./proxy-process.mjs";
 import { benchValue, kvPath, loadKvProtocol } from "./kv-workload.mjs";
+import { rssMiB } from "./process-rss.mjs";
 
 const target = "prism-proxy, zero config";
 const maxStarts = 20;
-
-/** Resident set size of `pid` in MiB (VmRSS on Linux, `ps` elsewhere). */
-function rssMiB(pid) {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    if (match) return Number(match[1]) / 1024;
-  } catch {
-    // not Linux, or gone
-  }
-  return Number(execFileSync("ps", ["-o", "rss=", "-p", String(pid)], { encoding: "utf8" }).trim()) / 1024;
-}
 
 /** Spawns a zero-config proxy and makes its first KeyValue call; resolves to { proxy, load, ms }. */
 async function coldStart() {

@@ -2,13 +2,17 @@
 // `pnpm bench`: parses the flags, runs every scenario's cases at a fixed concurrency and prints one
 // table. Usage: node scripts/bench/bench.mjs [--seconds N] [--concurrency N] [--warmup N] [--only NAME] [--json]
 // (--only: a scenario or target name, exact, else a case-insensitive substring of one; --json: print
-// { machine, options, rows, failures } as JSON on stdout instead of the table, progress on stderr).
+// { machine, options, rows, failures } as JSON on stdout instead of the table, progress on stderr;
+// --report: also write docs/benchmarks.md and its chart docs/benchmarks.svg; --report --from RUN.json:
+// write them from a saved --json run without running anything).
 // A scenario is { name, targets: string[], open(selectedTargets) → { cases(): AsyncIterable<{target, op, call | run}>, close() } }:
 // a case's `call(i)` is run by measure(), or a case measures itself with `run(options)` → a result
 // row (as PubSub does), and may carry a `legend` printed under the table; add one by writing a
 // *-scenario.mjs file and listing it in `scenarios` below. bench-smoke/ runs every scenario briefly
 // in `pnpm test`.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ceilingScenario } from "./ceiling-scenario.mjs";
 import { kvAuthScenario } from "./kv-auth-scenario.mjs";
@@ -18,7 +22,9 @@ import { measure } from "./measure.mjs";
 import { pubsubScaleScenario } from "./pubsub-scale-scenario.mjs";
 import { pubsubScenario } from "./pubsub-scenario.mjs";
 import { registryScenario } from "./registry-scenario.mjs";
+import { markdownReport } from "./markdown-report.mjs";
 import { formatJson, formatTable, machineFacts } from "./report.mjs";
+import { throughputChart } from "./throughput-chart.mjs";
 import { runSoak } from "./soak.mjs";
 import { startupScenario } from "./startup-scenario.mjs";
 
@@ -40,6 +46,8 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "1" },
     only: { type: "string" },
     json: { type: "boolean", default: false },
+    report: { type: "boolean", default: false },
+    from: { type: "string" },
     soak: { type: "boolean", default: false },
     minutes: { type: "string", default: "10" },
     help: { type: "boolean", short: "h", default: false },
@@ -48,7 +56,7 @@ const { values } = parseArgs({
 if (values.help) {
   const all = scenarios.flatMap((s) => [s.name, ...s.targets.map((t) => `  ${t}`)]);
   console.log(
-    `usage: node scripts/bench/bench.mjs [--seconds N] [--concurrency N] [--warmup N] [--only NAME] [--json] | --soak [--minutes N]\n\n${all.join("\n")}`,
+    `usage: node scripts/bench/bench.mjs [--seconds N] [--concurrency N] [--warmup N] [--only NAME] [--json] [--report [--from RUN.json]] | --soak [--minutes N]\n\n${all.join("\n")}`,
   );
   process.exit(0);
 }
@@ -70,6 +78,33 @@ if (values.soak) {
   const { text, flat } = await runSoak({ minutes, signal: interrupted.signal });
   console.log(`\n${text}`);
   process.exit(flat ? 0 : 1);
+}
+/** Writes docs/benchmarks.md and docs/benchmarks.svg for one run, and says where. */
+function writeReport(run) {
+  const docs = fileURLToPath(new URL("../../docs/", import.meta.url));
+  mkdirSync(docs, { recursive: true });
+  writeFileSync(`${docs}benchmarks.svg`, throughputChart(run.rows, run.machine));
+  writeFileSync(`${docs}benchmarks.md`, markdownReport(run, "benchmarks.svg"));
+  console.error(`bench: wrote docs/benchmarks.md and docs/benchmarks.svg (${run.rows.length} rows)`);
+}
+if (values.from !== undefined) {
+  if (!values.report) {
+    console.error("bench: --from FILE only goes with --report (it rewrites the report from a saved --json run)");
+    process.exit(2);
+  }
+  let run;
+  try {
+    run = JSON.parse(readFileSync(values.from, "utf8"));
+  } catch (error) {
+    console.error(`bench: cannot read the run ${values.from}: ${error.message}`);
+    process.exit(2);
+  }
+  if (!Array.isArray(run?.rows) || typeof run?.machine?.date !== "string") {
+    console.error(`bench: ${values.from} is not the output of bench --json (no rows or machine.date)`);
+    process.exit(2);
+  }
+  writeReport({ failures: [], ...run });
+  process.exit(0);
 }
 const options = {
   seconds: positive("seconds", 0.1),
@@ -121,7 +156,7 @@ for (const { scenario, targets } of plan) {
       process.stderr.write(`  ${target} ${op} ...\n`);
       const caseOptions = { ...options, signal: interrupted.signal };
       const result = run ? await run(caseOptions) : await measure(call, caseOptions);
-      rows.push({ target, op, ...(legend && { legend }), ...result });
+      rows.push({ scenario: scenario.name, target, op, ...(legend && { legend }), ...result });
     }
   } catch (error) {
     failures.push({ scenario: scenario.name, error: String(error.stack ?? error) });
@@ -133,4 +168,5 @@ for (const { scenario, targets } of plan) {
 
 if (values.json) console.log(formatJson({ machine, options, rows, failures }));
 else console.log(`\n${formatTable(rows)}`);
+if (values.report) writeReport({ machine, options, rows, failures });
 if (failures.length > 0 || interrupted.signal.aborted) process.exitCode = 1;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `pnpm bench`: parses the flags, runs every scenario's cases at a fixed concurrency and prints one
 // table. Usage: node scripts/bench/bench.mjs [--seconds N] [--concurrency N] [--warmup N] [--only NAME] [--json]
-// (--only: a scenario or target name, exact, else a case-insensitive substring of one; --json: print
+// (--only: a scenario or target name, exact, else a case-insensitive substring of one; repeat it to
+// run several in one run, so their rows compare; --json: print
 // { machine, options, rows, failures } as JSON on stdout instead of the table, progress on stderr;
 // --report: also write docs/benchmarks.md and its chart docs/benchmarks.svg; --report --from RUN.json:
 // write them from a saved --json run without running anything).
@@ -44,7 +45,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "5" },
     concurrency: { type: "string", default: "64" },
     warmup: { type: "string", default: "1" },
-    only: { type: "string" },
+    only: { type: "string", multiple: true },
     json: { type: "boolean", default: false },
     report: { type: "boolean", default: false },
     from: { type: "string" },
@@ -121,7 +122,14 @@ function selectTargets(scenario, only) {
   return scenario.targets.filter((t) => t.toLowerCase().includes(needle));
 }
 
-const plan = scenarios.map((s) => ({ scenario: s, targets: selectTargets(s, values.only) })).filter((p) => p.targets.length > 0);
+/** The targets of `scenario` any --only selects, in the scenario's order. */
+function selectAll(scenario, onlies) {
+  if (onlies === undefined) return scenario.targets;
+  const chosen = new Set(onlies.flatMap((only) => selectTargets(scenario, only)));
+  return scenario.targets.filter((t) => chosen.has(t));
+}
+
+const plan = scenarios.map((s) => ({ scenario: s, targets: selectAll(s, values.only) })).filter((p) => p.targets.length > 0);
 if (plan.length === 0) {
   console.error(`bench: --only ${JSON.stringify(values.only)} matches no scenario or target (see --help)`);
   process.exit(2);

@@ -1,6 +1,7 @@
 // Scenario "kv-memstore": KeyValue Get/Set on the memstore pattern, called directly in this process,
-// through one real proxy (namespace "default" in-process, "cache" as a pattern process) with the
-// lean gRPC caller, and through @prism/client.
+// through one real proxy (namespace "default" in-process, "cache" as a pattern process, "cache-h2" as
+// a pattern process whose unary calls go over HTTP/2 instead of the hop framing) with the lean gRPC
+// caller, and through @prism/client.
 import { importBuilt } from "./built-packages.mjs";
 import { clientKvCalls } from "./kv-client-calls.mjs";
 import { directKvCalls } from "./kv-direct-calls.mjs";
@@ -15,6 +16,7 @@ const proxyConfig = {
   namespaces: {
     default: { keyvalue: { backend: "memstore", config: memstoreConfig } },
     cache: { keyvalue: { backend: "memstore", isolation: "process", config: memstoreConfig } },
+    "cache-h2": { keyvalue: { backend: "memstore", isolation: "process", processHop: "http2", config: memstoreConfig } },
   },
 };
 
@@ -27,6 +29,7 @@ const targets = {
   },
   "proxy memstore inprocess": async (shared) => ({ calls: await grpcKvCalls(await shared.load(), "default") }),
   "proxy memstore process": async (shared) => ({ calls: await grpcKvCalls(await shared.load(), "cache") }),
+  "proxy memstore process, HTTP/2 hop": async (shared) => ({ calls: await grpcKvCalls(await shared.load(), "cache-h2") }),
   "proxy memstore inprocess via @prism/client (connect-node)": async (shared) => ({
     calls: await clientKvCalls((await shared.proxy()).url, "default", "connect"),
   }),

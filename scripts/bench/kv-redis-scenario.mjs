@@ -1,7 +1,9 @@
 // Scenario "kv-redis": KeyValue Get/Set on one private redis-server, called by an ioredis client in
 // this process (the floor: Redis plus one client) and through one real proxy with the redis pattern
-// (namespace "redis-in" in-process, "redis-proc" as a pattern process) with the lean gRPC caller.
+// (namespace "redis-in" in-process, "redis-proc" as a pattern process, "redis-h2" as one whose unary
+// calls go over HTTP/2 instead of the hop framing) with the lean gRPC caller, and through @prism/client.
 import { importDependencyOf } from "./built-packages.mjs";
+import { clientKvCalls } from "./kv-client-calls.mjs";
 import { grpcKvCalls } from "./kv-grpc-calls.mjs";
 import { benchKeys, benchValue, kvCases } from "./kv-workload.mjs";
 import { openScenarioSession } from "./scenario-session.mjs";
@@ -11,6 +13,7 @@ const proxyConfig = (url) => ({
   namespaces: {
     "redis-in": { keyvalue: { backend: "redis", config: { url } } },
     "redis-proc": { keyvalue: { backend: "redis", isolation: "process", config: { url } } },
+    "redis-h2": { keyvalue: { backend: "redis", isolation: "process", processHop: "http2", config: { url } } },
   },
 });
 
@@ -32,6 +35,10 @@ const targets = {
   },
   "proxy redis inprocess": async (shared) => ({ calls: await grpcKvCalls(await shared.load(), "redis-in") }),
   "proxy redis process": async (shared) => ({ calls: await grpcKvCalls(await shared.load(), "redis-proc") }),
+  "proxy redis process, HTTP/2 hop": async (shared) => ({ calls: await grpcKvCalls(await shared.load(), "redis-h2") }),
+  "proxy redis process via @prism/client lean": async (shared) => ({
+    calls: await clientKvCalls((await shared.proxy()).url, "redis-proc", "lean"),
+  }),
 };
 
 export const kvRedisScenario = {

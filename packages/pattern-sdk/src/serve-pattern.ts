@@ -5,7 +5,7 @@ import { rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { loadConfigFile } from "./config/load-config-file.js";
-import { ByteBudget, createGrpcServer } from "@prism/wire";
+import { ByteBudget, createGrpcServer, createHopServer, hopSocketOf } from "@prism/wire";
 import type { PatternDefinition } from "./lifecycle/pattern-definition.js";
 import { PatternHost } from "./lifecycle/pattern-host.js";
 import { createLogger, type Logger } from "./logging/logger.js";
@@ -111,6 +111,24 @@ async function startServing(
     trustIdentityHeader: values.socket !== undefined,
   });
 
+  // Beside its gRPC socket, the proxy's unary calls come in the hop's leaner framing (HTTP/2 costs
+  // more than the call itself there); it listens first, so it exists once the gRPC socket does.
+  const hop = values.socket
+    ? createHopServer((path) => host.methods.get(path), {
+        onError: (error) => logger.debug(`a hop connection to the pattern failed: ${error.message}`),
+        get maxRequestBytes() {
+          return host.requestLimit;
+        },
+      })
+    : undefined;
+  if (values.socket && hop) {
+    const hopSocket = hopSocketOf(values.socket);
+    rmSync(hopSocket, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      hop.server.once("error", reject);
+      hop.server.listen(hopSocket, resolve);
+    });
+  }
   if (values.socket) rmSync(values.socket, { force: true });
   await new Promise<void>((resolve, reject) => {
     grpc.server.once("error", reject);
@@ -135,8 +153,11 @@ async function startServing(
         logger.error(`pattern ${definition.name} failed to stop cleanly: ${(error as Error).message}`, { error });
         throw error;
       } finally {
-        await grpc.close();
-        if (values.socket) rmSync(values.socket, { force: true });
+        await Promise.all([grpc.close(), hop?.close()]);
+        if (values.socket) {
+          rmSync(values.socket, { force: true });
+          rmSync(hopSocketOf(values.socket), { force: true });
+        }
       }
       logger.info(`pattern ${definition.name} stopped`);
     })();

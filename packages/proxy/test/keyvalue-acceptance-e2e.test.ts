@@ -1,5 +1,5 @@
 // The KeyValue acceptance suite, unchanged, through the real proxy executable: memstore and redis,
-// each in-process and as a supervised process.
+// each in-process and as a supervised process (unary calls over the hop framing, and over HTTP/2).
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { keyValueAcceptanceSuite, startRedisServer, type RedisServer } from "@prism/testkit";
@@ -20,6 +20,7 @@ beforeAll(async () => {
         "mem-proc": { keyvalue: { backend: "memstore", isolation: "process", config: { capacity: 0 } } },
         "redis-in": { keyvalue: { backend: "redis", config: redisConfig } },
         "redis-proc": { keyvalue: { backend: "redis", isolation: "process", config: redisConfig } },
+        "mem-proc-h2": { keyvalue: { backend: "memstore", isolation: "process", processHop: "http2", config: { capacity: 0 } } },
       },
     },
   });
@@ -44,6 +45,7 @@ for (const [label, namespace] of [
   ["memstore process", "mem-proc"],
   ["redis inprocess", "redis-in"],
   ["redis process", "redis-proc"],
+  ["memstore process, unary calls over HTTP/2 (processHop: http2)", "mem-proc-h2"],
 ] as const) {
   keyValueAcceptanceSuite(`through the proxy: ${label}`, {
     capabilities: everything,

@@ -7,6 +7,7 @@
 export { callServerStreaming } from "./call-server-streaming.js";
 export { type CallUnaryOptions, callUnary } from "./call-unary.js";
 export { ByteBudget } from "./byte-budget.js";
+export { CallCancellation } from "./call-cancellation.js";
 export { callerIdentityHeader, decodeCallerIdentity, encodeCallerIdentity } from "./caller-identity-header.js";
 export { type ErrorSink, ignoreError } from "./error-sink.js";
 export { decodeSingleFrame, encodeFrame, FrameReader, frameHeaderBytes, type SingleFrame } from "./grpc-frame.js";
@@ -14,6 +15,16 @@ export { addService, type GrpcMethod, type GrpcMethodTable } from "./grpc-method
 export { createGrpcServer, type GrpcMethodLookup, type GrpcServer, type GrpcServerOptions } from "./grpc-server.js";
 export { encodeGrpcMessage, type GrpcStatus, statusFromError, statusTrailers } from "./grpc-status.js";
 export { defaultMaxDeadlineMs, formatGrpcTimeout, type GrpcTimeout, malformedTimeoutMessage, parseGrpcTimeout } from "./grpc-timeout.js";
+export {
+  encodeHopCancel,
+  encodeHopRequest,
+  encodeHopResponse,
+  type HopFrame,
+  HopFrameReader,
+  HopKind,
+  hopSocketOf,
+} from "./hop-frame.js";
+export { createHopServer, type HopServer, type HopServerOptions } from "./hop-server.js";
 export { ResetPacer, resetBudget, resetStream } from "./reset-pacer.js";
 export { maxRequestBytes, respondWithStatus, type ServeCallOptions, serveGrpcCall, shareResponse } from "./serve-grpc-call.js";
 export { RequestStream, type RequestStreamBounds } from "./request-stream.js";

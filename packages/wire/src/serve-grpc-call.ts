@@ -6,6 +6,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import type { ByteBudget } from "./byte-budget.js";
 import { type ErrorSink, ignoreError } from "./error-sink.js";
+import { CallCancellation } from "./call-cancellation.js";
 import { RequestStream } from "./request-stream.js";
 import { decodeSingleFrame, encodeFrame } from "./grpc-frame.js";
 import type { GrpcMethod } from "./grpc-method-table.js";
@@ -228,44 +229,6 @@ async function runHandler(
   } finally {
     if (timer) clearTimeout(timer);
     stream.off("close", onClose);
-  }
-}
-
-/**
- * The call context's abort signal, made only when a handler asks for it: unary KeyValue handlers
- * never do, and an AbortController per call is measurable on the hot path.
- */
-class CallCancellation implements CallContext {
-  private controller: AbortController | undefined;
-
-  constructor(
-    /** The caller, when the proxy authenticated the call. */
-    readonly identity: CallerIdentity | undefined,
-  ) {}
-
-  private reason: unknown;
-  /** Whether the call was aborted (caller gone or deadline passed). */
-  aborted = false;
-
-  /** Aborts the call with `reason`. */
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.controller?.abort(reason);
-  }
-
-  /** Why the call was aborted. */
-  get abortReason(): unknown {
-    return this.reason;
-  }
-
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort(this.reason);
-    }
-    return this.controller.signal;
   }
 }
 

@@ -28,6 +28,8 @@ export interface MethodSchemas {
   readonly output: DescMessage;
   /** Whether the caller streams request messages (bidi): bounded per message, not per call. */
   readonly requestStreaming: boolean;
+  /** Whether the method is unary (one request, one response). */
+  readonly unary: boolean;
 }
 
 /** Schemas of every data-plane method, by HTTP/2 path (`/prism.keyvalue.v1.KeyValueService/Get`). */
@@ -37,7 +39,12 @@ export const dataPlaneMethods: ReadonlyMap<string, MethodSchemas> = new Map(
       (method) =>
         [
           `/${service.typeName}/${method.name}`,
-          { input: method.input, output: method.output, requestStreaming: method.methodKind === "bidi_streaming" },
+          {
+            input: method.input,
+            output: method.output,
+            requestStreaming: method.methodKind === "bidi_streaming",
+            unary: method.methodKind === "unary",
+          },
         ] as const,
     ),
   ),

@@ -32,6 +32,11 @@ export const bindingSchema = {
     { values: ["inprocess", "process", "auto"], default: "auto" },
   ),
   config: field.raw("the pattern's own config block (plus `limits`), validated by the pattern", { default: {} }),
+  processHop: field.string<"framed" | "http2">(
+    "how unary calls reach a process pattern: framed (a lean framing on its unix socket, when its SDK serves one) or http2 (gRPC, " +
+      "as streams always go)",
+    { values: ["framed", "http2"], default: "framed" },
+  ),
   startTimeoutMs: field.integer("how long a pattern process may take to answer on its socket", { default: 30_000, min: 100 }),
   healthIntervalMs: field.integer("how often the pattern's health is checked", { default: 5_000, min: 100 }),
   drainTimeoutMs: field.integer("how long shutdown waits for in-flight calls", { default: 5_000, min: 0 }),

@@ -14,13 +14,16 @@ import {
   encodeCallerIdentity,
   resetBudget,
   respondWithStatus,
+  hopSocketOf,
 } from "@prism/wire";
 import { type ChildProcess, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { dataPlaneMethods, type MethodSchemas } from "../config/api-names.js";
 import type { RefusalLog } from "../server/call-refusals.js";
 import { type ForwardOptions, forwardGrpcCall } from "../server/forward-grpc-call.js";
+import { forwardUnaryOverHop } from "../server/forward-unary-over-hop.js";
+import { HopConnection } from "./hop-connection.js";
 import type { ClientCalls } from "./client-calls.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { LifecycleClient } from "./lifecycle-client.js";
@@ -55,6 +58,8 @@ export interface PatternProcessOptions {
   startTimeoutMs: number;
   /** HealthCheck period. */
   healthIntervalMs: number;
+  /** How unary calls travel: "framed" (the hop framing, when the pattern serves it) or "http2". */
+  processHop?: "framed" | "http2";
   /** Drain bound at shutdown. */
   drainTimeoutMs: number;
   /** SIGTERM → SIGKILL grace. */
@@ -101,6 +106,8 @@ export class PatternProcess implements PatternRuntime {
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly monitor: HealthMonitor;
   private pool: SessionPool | undefined;
+  /** The pattern's hop connection for unary calls, when it serves one. */
+  private hop: HopConnection | undefined;
   private startedAt = 0;
   private lastExit = "";
   /** Restarts performed since the proxy started (for tests and health details). */
@@ -165,6 +172,11 @@ export class PatternProcess implements PatternRuntime {
     const lease = this.clientLease(client);
     if (lease instanceof ConnectError) {
       respondWithStatus(stream, { code: lease.code, message: lease.rawMessage });
+      return;
+    }
+    const hop = this.hop;
+    if (hop !== undefined && dataPlaneMethods.get(headers[":path"] ?? "")?.unary) {
+      forwardUnaryOverHop(stream, headers, client, hop, this.forwarding, lease.release, identity);
       return;
     }
     forwardGrpcCall(stream, headers, client, lease.session, this.forwarding, lease.release, identity);
@@ -333,6 +345,11 @@ export class PatternProcess implements PatternRuntime {
     });
     this.pool = pool;
     if (!(await pool.open())) throw this.startError(`its socket ${socketPath} stopped answering after Start`);
+    // A pattern on this SDK also serves unary calls in the hop's leaner framing; an older or
+    // foreign one gets every call over HTTP/2.
+    this.hop?.close();
+    const framed = this.options.processHop !== "http2" && existsSync(hopSocketOf(socketPath));
+    this.hop = framed ? new HopConnection(hopSocketOf(socketPath), () => this.description) : undefined;
     this.monitor.start();
   }
 
@@ -422,6 +439,8 @@ export class PatternProcess implements PatternRuntime {
   private closeSession(): void {
     this.pool?.close();
     this.pool = undefined;
+    this.hop?.close();
+    this.hop = undefined;
     const session = this.session;
     this.session = undefined;
     if (session && !session.destroyed) session.destroy();

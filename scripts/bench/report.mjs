@@ -23,7 +23,7 @@ function rate(perSecond) {
 }
 
 function fixed(ms) {
-  return Number.isNaN(ms) ? "-" : ms.toFixed(ms < 1 ? 3 : 2);
+  return ms === null || ms === undefined || Number.isNaN(ms) ? "-" : ms.toFixed(ms < 1 ? 3 : 2);
 }
 
 /** Formats rows ({ target, op, opsPerSec?, deliveredPerSec?, p50, p99, rssMiB?, legend?, errors, errorSamples }) as a text table. */

@@ -38,3 +38,4 @@ export type {
   UnaryHandler,
 } from "./service-handlers.js";
 export { statusFromResponse } from "./status-from-response.js";
+export { waitForDrain } from "./wait-for-drain.js";

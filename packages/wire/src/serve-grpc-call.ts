@@ -8,10 +8,11 @@ import type { ByteBudget } from "./byte-budget.js";
 import { type ErrorSink, ignoreError } from "./error-sink.js";
 import { CallCancellation } from "./call-cancellation.js";
 import { RequestStream } from "./request-stream.js";
+import { waitForDrain } from "./wait-for-drain.js";
 import { decodeSingleFrame, encodeFrame } from "./grpc-frame.js";
 import type { GrpcMethod } from "./grpc-method-table.js";
 import { callerIdentityHeader, decodeCallerIdentity } from "./caller-identity-header.js";
-import type { CallContext, CallerIdentity } from "./service-handlers.js";
+import type { CallerIdentity } from "./service-handlers.js";
 import { statusFromError, statusTrailers, type GrpcStatus } from "./grpc-status.js";
 import { malformedTimeoutMessage, parseGrpcTimeout } from "./grpc-timeout.js";
 
@@ -281,18 +282,6 @@ async function runServerStreaming(stream: ServerHttp2Stream, method: GrpcMethod,
     stream.once("wantTrailers", () => stream.sendTrailers(trailers));
   }
   stream.end();
-}
-
-function waitForDrain(stream: ServerHttp2Stream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off("drain", done);
-      stream.off("close", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("close", done);
-  });
 }
 
 /**

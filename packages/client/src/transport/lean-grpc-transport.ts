@@ -28,7 +28,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { createMethodUrl, getAbortSignalReason, runStreamingCall, runUnaryCall } from "@connectrpc/connect/protocol";
-import { encodeFrame, FrameReader, formatGrpcTimeout, resetStream } from "@prism/wire";
+import { encodeFrame, FrameReader, formatGrpcTimeout, resetStream, waitForDrain } from "@prism/wire";
 import {
   type ClientHttp2Stream,
   type ClientSessionOptions,
@@ -443,17 +443,7 @@ async function sendRequests<I extends DescMessage>(
     for await (const message of input) {
       if (stream.closed || stream.destroyed) return;
       const bytes = toBinary(schema, "$typeName" in (message as object) ? (message as MessageShape<I>) : create(schema, message));
-      if (!stream.write(encodeFrame(bytes))) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            stream.off("drain", done);
-            stream.off("close", done);
-            resolve();
-          };
-          stream.on("drain", done);
-          stream.on("close", done);
-        });
-      }
+      if (!stream.write(encodeFrame(bytes))) await waitForDrain(stream);
     }
     if (!stream.closed && !stream.destroyed) stream.end();
   } catch {

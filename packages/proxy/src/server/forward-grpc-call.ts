@@ -16,9 +16,6 @@ import {
   type ErrorSink,
   formatGrpcTimeout,
   type GrpcStatus,
-  ignoreError,
-  malformedTimeoutMessage,
-  parseGrpcTimeout,
   resetStream,
   respondWithStatus,
   statusTrailers,
@@ -26,6 +23,7 @@ import {
 import { type ClientHttp2Session, constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { dataPlaneMethods } from "../config/api-names.js";
 import type { RefusalLog } from "./call-refusals.js";
+import { forwardedCallDeadline } from "./forwarded-call-deadline.js";
 import { FrameLengthScanner } from "./frame-length-scanner.js";
 
 /** How long after the trailers a request still arriving is cut (RST_STREAM NO_ERROR). */
@@ -60,10 +58,8 @@ export function forwardGrpcCall(
   done: ForwardDone,
   identity?: CallerIdentity,
 ): void {
-  stream.on("error", options.onStreamError ?? ignoreError);
-  const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"], options.maxDeadlineMs);
-  if (timeoutMs === "malformed") {
-    respondWithStatus(stream, { code: Code.InvalidArgument, message: malformedTimeoutMessage(headers["grpc-timeout"]) });
+  const timeoutMs = forwardedCallDeadline(stream, headers, options);
+  if (timeoutMs === "refused") {
     done();
     return;
   }

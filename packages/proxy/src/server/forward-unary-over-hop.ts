@@ -4,20 +4,11 @@
 // the answer written back as the gRPC response and trailers. The deadline is the proxy's own; a
 // caller that goes away cancels the call on the pattern.
 import { Code } from "@connectrpc/connect";
-import {
-  type CallerIdentity,
-  decodeSingleFrame,
-  encodeCallerIdentity,
-  encodeFrame,
-  type GrpcStatus,
-  ignoreError,
-  malformedTimeoutMessage,
-  parseGrpcTimeout,
-  respondWithStatus,
-} from "@prism/wire";
+import { type CallerIdentity, decodeSingleFrame, encodeCallerIdentity, encodeFrame, type GrpcStatus, respondWithStatus } from "@prism/wire";
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import type { HopConnection, HopOutcome } from "../patterns/hop-connection.js";
 import type { ForwardDone, ForwardOptions } from "./forward-grpc-call.js";
+import { forwardedCallDeadline } from "./forwarded-call-deadline.js";
 
 const responseHeaders: OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc" };
 const okTrailers: OutgoingHttpHeaders = { "grpc-status": "0" };
@@ -32,10 +23,8 @@ export function forwardUnaryOverHop(
   done: ForwardDone,
   identity?: CallerIdentity,
 ): void {
-  stream.on("error", options.onStreamError ?? ignoreError);
-  const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"], options.maxDeadlineMs);
-  if (timeoutMs === "malformed") {
-    respondWithStatus(stream, { code: Code.InvalidArgument, message: malformedTimeoutMessage(headers["grpc-timeout"]) });
+  const timeoutMs = forwardedCallDeadline(stream, headers, options);
+  if (timeoutMs === "refused") {
     done();
     return;
   }

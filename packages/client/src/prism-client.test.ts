@@ -46,6 +46,23 @@ describe.each(setups)("PrismClient over $name", ({ server: kind, options }) => {
     expect(server.calls.lastAuthorization).toBe("Bearer t0ken");
   });
 
+  it("runs the interceptors given in the options on every call", async () => {
+    const seen: string[] = [];
+    const recording = createPrismClient({
+      url: server.url,
+      ...options,
+      interceptors: [
+        (next) => (request) => {
+          seen.push(`${request.method.name} ${request.header.get("prism-namespace")}`);
+          return next(request);
+        },
+      ],
+    });
+    await recording.kv.set("intercepted", "yes");
+    expect(await recording.kv.getString("intercepted")).toBe("yes");
+    expect(seen).toEqual(["Set default", "Get default"]);
+  });
+
   it("keeps namespaces apart with withNamespace, sharing settings", async () => {
     const other = client.withNamespace("other");
     expect(other.namespace).toBe("other");

@@ -1,6 +1,6 @@
 // createPrismClient: the entry point; builds the transport once and hands out per-namespace API clients
 // (and the proxy's admin API).
-import type { Transport } from "@connectrpc/connect";
+import type { Interceptor, Transport } from "@connectrpc/connect";
 import { createDefaultTransport, streamsRequests } from "#default-transport";
 import type { PrismToken } from "./auth/token-provider.js";
 import { withToken } from "./auth/with-token.js";
@@ -34,6 +34,8 @@ export type PrismClientOptions = {
    * or "connect" (connect-node's gRPC transport, which also does client and bidi streams). Browsers ignore it.
    */
   nodeTransport?: NodeGrpcTransport;
+  /** Connect interceptors run on every call, on any protocol and transport (ignored when a transport is given). */
+  interceptors?: Interceptor[];
   /** Headers sent with every call; with `token` set, its authorization header replaces any given here. */
   headers?: Record<string, string>;
   /**
@@ -109,6 +111,7 @@ function transportFor(options: PrismClientOptions): Transport {
     ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
     ...(options.httpVersion === undefined ? {} : { httpVersion: options.httpVersion }),
     ...(options.nodeTransport === undefined ? {} : { nodeTransport: options.nodeTransport }),
+    ...(options.interceptors === undefined ? {} : { interceptors: options.interceptors }),
   });
 }
 

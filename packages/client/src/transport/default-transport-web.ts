@@ -5,12 +5,12 @@ import type { TransportOptions } from "./transport-options.js";
 
 /** Creates a fetch-based transport to the proxy; protocol defaults to "connect". */
 export function createDefaultTransport(options: TransportOptions): Transport {
-  const baseUrl = options.url;
+  const common = { baseUrl: options.url, interceptors: options.interceptors ?? [] };
   switch (options.protocol ?? "connect") {
     case "connect":
-      return createConnectTransport({ baseUrl });
+      return createConnectTransport(common);
     case "grpc-web":
-      return createGrpcWebTransport({ baseUrl });
+      return createGrpcWebTransport(common);
     case "grpc":
       throw new Error(
         'protocol "grpc" is not available in browsers (they cannot speak native gRPC over HTTP/2): use "connect" or "grpc-web"',

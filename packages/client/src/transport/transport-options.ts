@@ -1,4 +1,5 @@
 // TransportOptions: what createDefaultTransport needs to reach a Prism proxy.
+import type { Interceptor } from "@connectrpc/connect";
 
 /** Wire protocol spoken to the proxy; the proxy serves all three on one port. */
 export type PrismProtocol = "grpc" | "grpc-web" | "connect";
@@ -16,4 +17,6 @@ export type TransportOptions = {
   httpVersion?: "1.1" | "2";
   /** Node only: the implementation of protocol "grpc" (default "lean"); browsers ignore it. */
   nodeTransport?: NodeGrpcTransport;
+  /** Connect interceptors run on every call (logging, tracing, headers), whichever transport carries it. */
+  interceptors?: Interceptor[];
 };

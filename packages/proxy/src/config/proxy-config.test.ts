@@ -51,6 +51,7 @@ describe("proxy config defaults", () => {
       isolation: "inprocess",
       module: { backend: "memstore", builtin: "memstore", url: expect.stringMatching(/^file:.*pattern-memstore/) },
       config: { capacity: 5 },
+      processHop: "framed",
       startTimeoutMs: 30_000,
       healthIntervalMs: 5_000,
       drainTimeoutMs: 5_000,

@@ -2,7 +2,7 @@
 // its own message's result (a refused message fails alone), order per topic is kept, and with
 // publishStream off every message is its own Publish call. Against the memstore pattern over gRPC.
 import type { Interceptor } from "@connectrpc/connect";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { createGrpcTransportUnderTest } from "../test/transport-under-test.js";
 import { type RegistryServer, startRegistryServer } from "../test/registry-server.js";
 import { InvalidArgumentError } from "./index.js";
@@ -79,4 +79,26 @@ it("fails a publish whose signal is aborted before its result, leaving the strea
   controller.abort();
   await expect(aborted).rejects.toThrow();
   expect(typeof (await other)).toBe("string");
+});
+
+it("ends the stream once nothing waits on it, so it never holds the process open", async () => {
+  let ended = 0;
+  const watchEnd: Interceptor = (next) => async (request) => {
+    const response = await next(request);
+    if (!response.stream || request.method.name !== "PublishStream") return response;
+    const messages = response.message;
+    return {
+      ...response,
+      message: (async function* () {
+        yield* messages;
+        ended++;
+      })(),
+    };
+  };
+  const transport = createGrpcTransportUnderTest({ baseUrl: server.url, interceptors: [watchEnd] });
+  const client = createPrismClient({ transport, publishStream: true });
+  // A sequential loop keeps using one stream (it publishes again within the turn its promise settled in).
+  for (let i = 0; i < 5; i++) await client.pubsub.publish("t.idle", `m${i}`);
+  // Well before any idle timeout a long-lived stream would have: the stream ended when the loop stopped.
+  await vi.waitFor(() => expect(ended).toBe(1), { timeout: 1000, interval: 10 });
 });

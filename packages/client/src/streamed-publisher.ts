@@ -2,8 +2,8 @@
 // Publishes made in the same turn go out as one request message; each promise settles with its own
 // result (message id or error), matched by sequence number. Messages are sent in call order, and a
 // replacement stream sends nothing until the previous one has settled, so order per topic is kept.
-// The stream ends after a short idle time and is replaced after a while (the proxy checks the token
-// when a stream opens). A proxy without PublishStream, or a stream refused UNAUTHENTICATED before
+// The stream ends when nothing waits on it at the end of a turn (so it never holds the process open)
+// and is replaced after a minute (the proxy checks the token when a stream opens). A proxy without PublishStream, or a stream refused UNAUTHENTICATED before
 // any result, sends the waiting messages as unary Publish calls instead.
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { type CallOptions as ConnectCallOptions, type Client, Code, ConnectError } from "@connectrpc/connect";
@@ -23,8 +23,6 @@ export const maxStreamedMessageBytes = 1024 * 1024;
 const maxBatchBytes = 512 * 1024;
 /** Most messages in one request message of the stream. */
 const maxBatchMessages = 1000;
-/** A stream without waiting messages ends after this long. */
-const idleCloseMs = 2000;
 /** A stream older than this takes no new messages (a new one opens, with the current token). */
 const maxStreamAgeMs = 60_000;
 /** How often waiting messages are checked against their deadlines. */
@@ -102,7 +100,7 @@ class PublishStreamSession {
   private nextSequence = 0;
   private answered = 0;
   private wake: (() => void) | undefined;
-  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private idleTimer: ReturnType<typeof setImmediate> | undefined;
   private deadlineTimer: ReturnType<typeof setInterval> | undefined;
   private readonly controller = new AbortController();
 
@@ -151,7 +149,7 @@ class PublishStreamSession {
         this.deadlineTimer.unref?.();
       }
       if (this.idleTimer !== undefined) {
-        clearTimeout(this.idleTimer);
+        clearImmediate(this.idleTimer);
         this.idleTimer = undefined;
       }
       this.notify();
@@ -238,7 +236,7 @@ class PublishStreamSession {
     this.open = false;
     this.owner.forget(this);
     if (this.deadlineTimer !== undefined) clearInterval(this.deadlineTimer);
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    if (this.idleTimer !== undefined) clearImmediate(this.idleTimer);
     const code = failure instanceof ConnectError ? failure.code : undefined;
     const resend = this.answered === 0 && (code === Code.Unimplemented || code === Code.Unauthenticated);
     if (code === Code.Unimplemented && this.answered === 0) this.owner.unsupported = true;
@@ -298,14 +296,17 @@ class PublishStreamSession {
     }
   }
 
-  /** With nothing waiting, the stream ends after a short idle time. */
+  /**
+   * With nothing waiting, the stream ends once this turn is over: an open stream would hold the
+   * process open, and a caller publishing again from the settled promise (a sequential loop) does
+   * so within the turn, so it keeps using this stream.
+   */
   private idleCheck(): void {
     if (this.waiting.size > 0 || this.queue.some((entry) => !entry.done) || !this.open || this.idleTimer !== undefined) return;
-    this.idleTimer = setTimeout(() => {
+    this.idleTimer = setImmediate(() => {
       this.idleTimer = undefined;
       if (this.waiting.size === 0 && this.queue.length === 0) this.retire();
-    }, idleCloseMs);
-    this.idleTimer.unref?.();
+    });
   }
 }
 

@@ -260,7 +260,7 @@ export class PatternProcess implements PatternRuntime {
     }
     this.closeSession();
     await this.terminate();
-    rmSync(this.options.socketPath, { force: true });
+    removeSockets(this.options.socketPath);
     this.state = "stopped";
   }
 
@@ -284,7 +284,8 @@ export class PatternProcess implements PatternRuntime {
 
   private async launch(): Promise<void> {
     const { command, socketPath, logger } = this.options;
-    rmSync(socketPath, { force: true });
+    // A hop socket left by a killed process must not pass for the next one's (it may not serve one).
+    removeSockets(socketPath);
     const [program, ...args] = command as [string, ...string[]];
     const argv = [...args, "--socket", socketPath, "--managed", "--watch-parent"];
     logger.info(`starting pattern ${this.description}: ${[program, ...argv].join(" ")}`, { cwd: this.options.cwd });
@@ -462,4 +463,10 @@ function findMethod(path: string, request: Message): MethodSchemas {
   const method = dataPlaneMethods.get(path);
   if (!method) throw new ConnectError(`no method ${path} (request ${request.$typeName})`, Code.Unimplemented);
   return method;
+}
+
+/** Removes a pattern's gRPC socket file and its hop socket file. */
+function removeSockets(socketPath: string): void {
+  rmSync(socketPath, { force: true });
+  rmSync(hopSocketOf(socketPath), { force: true });
 }

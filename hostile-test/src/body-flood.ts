@@ -1,6 +1,7 @@
 // The memory attack on gRPC: many streams that each announce a large request message, send part
 // (or all) of it and never end the request, held open until the attacker stops. Tallies how the
 // proxy answered each stream (a status, or a reset without one).
+import { waitForDrain } from "@prism/wire";
 import type { ClientHttp2Session, ClientHttp2Stream } from "node:http2";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connectFrom } from "./good-client.js";
@@ -102,17 +103,7 @@ async function writeBody(stream: ClientHttp2Stream, announced: number, send: num
     const piece = chunk.subarray(0, Math.min(chunk.byteLength, send - sent));
     sent += piece.byteLength;
     count(piece.byteLength);
-    if (!stream.write(piece)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          stream.off("drain", done);
-          stream.off("close", done);
-          resolve();
-        };
-        stream.on("drain", done);
-        stream.on("close", done);
-      });
-    }
+    if (!stream.write(piece)) await waitForDrain(stream);
   }
 }
 

@@ -1,9 +1,6 @@
 // markdownReport(): docs/benchmarks.md from one bench run: when and on what machine, the chart, and
 // every row as a Markdown table per scenario with the legends and error samples.
-import { formatTable } from "./report.mjs";
-
-const rate = (n) => (n === undefined ? "-" : Math.round(n).toLocaleString("en-US"));
-const ms = (n) => (n === undefined || n === null || Number.isNaN(n) ? "-" : n < 1 ? n.toFixed(3) : n.toFixed(2));
+import { columns, tableNotes } from "./report.mjs";
 
 /** The Markdown document for one run ({ machine, options, rows, failures }); `chart` is the SVG's file name. */
 export function markdownReport({ machine, options, rows, failures }, chart) {
@@ -29,17 +26,11 @@ export function markdownReport({ machine, options, rows, failures }, chart) {
     lines.push(
       `## ${scenario}`,
       "",
-      "| target | op | ops/s | delivered/s | p50 ms | p99 ms | RSS MiB | errors |",
-      "|---|---|--:|--:|--:|--:|--:|--:|",
+      `| ${columns.map((column) => column.title).join(" | ")} |`,
+      `|${columns.map((column) => (column.align === "right" ? "--:" : "---")).join("|")}|`,
     );
-    for (const r of chosen) {
-      lines.push(
-        `| ${r.target} | ${r.op} | ${rate(r.opsPerSec)} | ${rate(r.deliveredPerSec)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.rssMiB === undefined ? "-" : r.rssMiB.toFixed(1)} | ${r.errors} |`,
-      );
-    }
-    const notes = formatTable(chosen)
-      .split("\n")
-      .slice(2 + chosen.length);
+    for (const row of chosen) lines.push(`| ${columns.map((column) => column.value(row)).join(" | ")} |`);
+    const notes = tableNotes(chosen);
     if (notes.length > 0) lines.push("", ...notes.map((note) => `- ${note}`));
     lines.push("");
   }

@@ -3,7 +3,8 @@
 // that had errors under it. Or, for --json, the rows as one JSON document with the machine's facts.
 import { cpus, totalmem } from "node:os";
 
-const columns = [
+/** The table's columns: title, the cell of a row, alignment (the Markdown report uses them too). */
+export const columns = [
   { title: "target", value: (r) => r.target, align: "left" },
   { title: "op", value: (r) => r.op, align: "left" },
   { title: "ops/s", value: (r) => (r.opsPerSec === undefined ? "-" : rate(r.opsPerSec)), align: "right" },
@@ -18,11 +19,13 @@ const pubsubLegend =
   "PubSub rows: ops/s = messages published, delivered/s = deliveries summed over subscribers, " +
   "p50/p99 = publish→deliver latency, errors = failed publishes + deliveries lost";
 
-function rate(perSecond) {
+/** A rate as a whole number with thousands separators. */
+export function rate(perSecond) {
   return Math.round(perSecond).toLocaleString("en-US");
 }
 
-function fixed(ms) {
+/** Milliseconds with 3 decimals below 1 ms, else 2; "-" when not measured. */
+export function fixed(ms) {
   return ms === null || ms === undefined || Number.isNaN(ms) ? "-" : ms.toFixed(ms < 1 ? 3 : 2);
 }
 
@@ -33,12 +36,18 @@ export function formatTable(rows) {
   const render = (line) =>
     line.map((cell, i) => (columns[i].align === "right" ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ");
   const lines = [render(columns.map((c) => c.title)), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(render)];
-  if (rows.some((row) => row.deliveredPerSec !== undefined)) lines.push(pubsubLegend);
-  for (const legend of new Set(rows.map((row) => row.legend).filter(Boolean))) lines.push(legend);
+  return [...lines, ...tableNotes(rows)].join("\n");
+}
+
+/** The lines under a table of `rows`: the PubSub legend when there are PubSub rows, each row's own legend, error samples. */
+export function tableNotes(rows) {
+  const notes = [];
+  if (rows.some((row) => row.deliveredPerSec !== undefined)) notes.push(pubsubLegend);
+  for (const legend of new Set(rows.map((row) => row.legend).filter(Boolean))) notes.push(legend);
   for (const row of rows) {
-    for (const message of row.errorSamples ?? []) lines.push(`! ${row.target} ${row.op}: ${message}`);
+    for (const message of row.errorSamples ?? []) notes.push(`! ${row.target} ${row.op}: ${message}`);
   }
-  return lines.join("\n");
+  return notes;
 }
 
 /** The machine the numbers were taken on, and when: CPU model, cores, memory, OS, Node version, date. */

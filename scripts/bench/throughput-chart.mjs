@@ -1,7 +1,9 @@
 // throughputChart(): the bench's SVG chart: one horizontal bar per path with its throughput and p99,
 // in panels (KeyValue Get at the run's concurrency, KeyValue Get at 1 in flight, PubSub publish→deliver
 // to 1 subscriber), the bare node:http2 canned answer (the ceiling) drawn as a dashed line across
-// the KeyValue panels; bars far beyond the proxy rows (direct in-process calls) are drawn cut. Plain SVG, no fonts or scripts, so GitHub shows it inline.
+// the KeyValue panels; bars far beyond the proxy rows (direct in-process calls) are drawn cut.
+// Plain SVG, no fonts or scripts, so GitHub shows it inline.
+import { fixed, rate } from "./report.mjs";
 
 const width = 980;
 const labelWidth = 470;
@@ -21,8 +23,6 @@ const panels = [
 ];
 
 const xmlText = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const rate = (n) => Math.round(n).toLocaleString("en-US");
-const ms = (n) => (Number.isFinite(n) ? (n < 1 ? n.toFixed(3) : n.toFixed(2)) : "-");
 
 /** The SVG document for `rows` (bench --json rows) measured on `machine`. */
 export function throughputChart(rows, machine) {
@@ -48,7 +48,7 @@ export function throughputChart(rows, machine) {
       parts.push(
         `<text x="${labelWidth - 8}" y="${y + 13}" font-size="11" text-anchor="end">${xmlText(label)}</text>`,
         `<rect x="${labelWidth}" y="${y}" width="${length.toFixed(1)}" height="${barHeight}" fill="${fill}"/>`,
-        `<text x="${(labelWidth + length + 6).toFixed(1)}" y="${y + 13}" font-size="11">${rate(row.opsPerSec)}/s · p99 ${ms(row.p99)} ms</text>`,
+        `<text x="${(labelWidth + length + 6).toFixed(1)}" y="${y + 13}" font-size="11">${rate(row.opsPerSec)}/s · p99 ${fixed(row.p99)} ms</text>`,
       );
       if (offScale) {
         const cut = labelWidth + barArea - 30;

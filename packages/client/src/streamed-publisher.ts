@@ -7,7 +7,7 @@
 // any result, sends the waiting messages as unary Publish calls instead.
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { type CallOptions as ConnectCallOptions, type Client, Code, ConnectError } from "@connectrpc/connect";
-import type { PublishRequestSchema, PublishStreamRequestSchema, PubSubService } from "@prism/proto/pubsub/v1";
+import type { PublishRequestSchema, PublishStreamRequestSchema, PublishStreamResponse, PubSubService } from "@prism/proto/pubsub/v1";
 import { type CallDefaults, toConnectCallOptions } from "./call-options.js";
 import { toPrismError } from "./errors/to-prism-error.js";
 
@@ -204,7 +204,7 @@ class PublishStreamSession {
   }
 
   /** Settles messages as results come; when the stream ends, settles the rest. */
-  private async read(responses: AsyncIterable<{ results: { sequence: bigint; outcome: PublishOutcome }[] }>): Promise<void> {
+  private async read(responses: AsyncIterable<PublishStreamResponse>): Promise<void> {
     let failure: unknown;
     try {
       for await (const response of responses) {
@@ -309,11 +309,5 @@ class PublishStreamSession {
     });
   }
 }
-
-/** The outcome of one streamed message, as decoded. */
-type PublishOutcome =
-  | { case: "messageId"; value: string }
-  | { case: "error"; value: { code: number; message: string } }
-  | { case: undefined; value?: undefined };
 
 function noop(): void {}

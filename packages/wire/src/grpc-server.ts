@@ -4,7 +4,8 @@ import { Code } from "@connectrpc/connect";
 import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
 import { type ErrorSink, ignoreError } from "./error-sink.js";
 import type { GrpcMethod } from "./grpc-method-table.js";
-import { respondWithStatus, type ServeCallOptions, serveGrpcCall } from "./serve-grpc-call.js";
+import { respondWithStatus } from "./respond-with-status.js";
+import { type ServeCallOptions, serveGrpcCall } from "./serve-grpc-call.js";
 
 /**
  * A started gRPC server.

@@ -1,12 +1,14 @@
 // createHopServer: a pattern's side of the process hop's framing (hop-frame.ts): unary calls from the
 // proxy, each decoded with protobuf-es and run by its handler under its deadline and cancellation,
 // the answers written back coalesced per turn of the event loop. Streaming calls stay on HTTP/2.
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createServer, type Server, type Socket } from "node:net";
+import { asMessage } from "./as-message.js";
 import { CallCancellation } from "./call-cancellation.js";
 import { decodeCallerIdentity } from "./caller-identity-header.js";
 import type { ErrorSink } from "./error-sink.js";
+import { decodeRequest } from "./decode-request.js";
 import type { GrpcMethod } from "./grpc-method-table.js";
 import { statusFromError } from "./grpc-status.js";
 import { encodeHopResponse, type HopFrame, HopFrameReader, HopKind } from "./hop-frame.js";
@@ -109,10 +111,9 @@ async function runCall(
   }
   let request: unknown;
   try {
-    request = fromBinary(method.input, frame.message);
+    request = decodeRequest(method.input, frame.message);
   } catch (error) {
-    const message = `cannot decode ${method.input.typeName}: ${(error as Error).message}`;
-    send(encodeHopResponse(id, { status: { code: Code.InvalidArgument, message } }));
+    send(encodeHopResponse(id, { status: statusFromError(error) }));
     return;
   }
   const call = new CallCancellation(frame.identity === "" ? undefined : decodeCallerIdentity(frame.identity));
@@ -127,7 +128,7 @@ async function runCall(
   try {
     const response = (await method.handler(request, call)) as object;
     if (call.aborted) return; // the proxy answered already (deadline) or the caller left
-    const message = toBinary(method.output, "$typeName" in response ? (response as never) : create(method.output, response as never));
+    const message = toBinary(method.output, asMessage(method.output, response));
     send(encodeHopResponse(id, { message }));
   } catch (error) {
     if (!call.aborted) send(encodeHopResponse(id, { status: statusFromError(error) }));

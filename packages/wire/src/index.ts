@@ -6,9 +6,12 @@
 // version (as connect-es marks its protocol modules). Pattern authors use @prism/pattern-sdk.
 export { callServerStreaming } from "./call-server-streaming.js";
 export { type CallUnaryOptions, callUnary } from "./call-unary.js";
+export { asMessage } from "./as-message.js";
 export { ByteBudget } from "./byte-budget.js";
 export { CallCancellation } from "./call-cancellation.js";
+export { callDeadline } from "./call-deadline.js";
 export { callerIdentityHeader, decodeCallerIdentity, encodeCallerIdentity } from "./caller-identity-header.js";
+export { decodeRequest } from "./decode-request.js";
 export { type ErrorSink, ignoreError } from "./error-sink.js";
 export { decodeSingleFrame, encodeFrame, FrameReader, frameHeaderBytes, type SingleFrame } from "./grpc-frame.js";
 export { addService, type GrpcMethod, type GrpcMethodTable } from "./grpc-method-table.js";
@@ -26,7 +29,8 @@ export {
 } from "./hop-frame.js";
 export { createHopServer, type HopServer, type HopServerOptions } from "./hop-server.js";
 export { ResetPacer, resetBudget, resetStream } from "./reset-pacer.js";
-export { maxRequestBytes, respondWithStatus, type ServeCallOptions, serveGrpcCall, shareResponse } from "./serve-grpc-call.js";
+export { okTrailers, respondWithMessage, respondWithStatus, responseHeaders } from "./respond-with-status.js";
+export { maxRequestBytes, type ServeCallOptions, serveGrpcCall, shareResponse } from "./serve-grpc-call.js";
 export { RequestStream, type RequestStreamBounds } from "./request-stream.js";
 export type {
   BidiStreamingHandler,

@@ -2,10 +2,11 @@
 // their frames arrive on the HTTP/2 stream. Each message is bounded by the call's request limit,
 // buffered bytes count against the host's byte budget until the handler takes the message, and
 // reading pauses (HTTP/2 flow control then holds the sender) while the handler is behind.
-import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ServerHttp2Stream } from "node:http2";
 import type { ByteBudget } from "./byte-budget.js";
+import { decodeRequest } from "./decode-request.js";
 import { FrameReader, frameHeaderBytes } from "./grpc-frame.js";
 
 /** Decoded messages waiting for the handler before reading pauses. */
@@ -75,9 +76,9 @@ export class RequestStream<I extends DescMessage> implements AsyncIterable<Messa
       }
       let message: MessageShape<I>;
       try {
-        message = fromBinary(this.schema, bytes);
+        message = decodeRequest(this.schema, bytes);
       } catch (error) {
-        this.fail(new ConnectError(`cannot decode ${this.schema.typeName}: ${(error as Error).message}`, Code.InvalidArgument));
+        this.fail(error as ConnectError);
         return;
       }
       this.queue.push({ message, bytes: frameHeaderBytes + bytes.byteLength });

@@ -1,7 +1,8 @@
 // Serves one gRPC call on an HTTP/2 stream with a handler from the method table: reads the single
-// request frame (or, for a bidi stream, hands the handler a RequestStream), decodes it with protobuf-es, runs the handler under the call's deadline, and writes
-// the response frame(s) and status trailers. No Connect machinery on this path: it is the hot path.
-import { create, fromBinary, toBinary, type DescMessage, type Message } from "@bufbuild/protobuf";
+// request frame (or, for a bidi stream, hands the handler a RequestStream), decodes it with
+// protobuf-es, runs the handler under the call's deadline, and writes the response frame(s) and
+// status trailers. No Connect machinery on this path: it is the hot path.
+import { toBinary, type DescMessage, type Message } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import type { ByteBudget } from "./byte-budget.js";
@@ -13,11 +14,11 @@ import { decodeSingleFrame, encodeFrame } from "./grpc-frame.js";
 import type { GrpcMethod } from "./grpc-method-table.js";
 import { callerIdentityHeader, decodeCallerIdentity } from "./caller-identity-header.js";
 import type { CallerIdentity } from "./service-handlers.js";
-import { statusFromError, statusTrailers, type GrpcStatus } from "./grpc-status.js";
-import { malformedTimeoutMessage, parseGrpcTimeout } from "./grpc-timeout.js";
-
-const okTrailers: OutgoingHttpHeaders = { "grpc-status": "0" };
-const responseHeaders = { ":status": 200, "content-type": "application/grpc" };
+import { statusFromError, statusTrailers } from "./grpc-status.js";
+import { asMessage } from "./as-message.js";
+import { callDeadline } from "./call-deadline.js";
+import { decodeRequest } from "./decode-request.js";
+import { okTrailers, respondWithMessage, respondWithStatus, responseHeaders } from "./respond-with-status.js";
 
 /**
  * Largest request body a call buffers unless its host sets `maxRequestBytes`.
@@ -47,20 +48,6 @@ export interface ServeCallOptions {
 }
 
 const noOptions: ServeCallOptions = {};
-
-/**
- * Ends a call that never produced a response with a trailers-only status.
- *
- * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
- */
-export function respondWithStatus(stream: ServerHttp2Stream, status: GrpcStatus): void {
-  if (stream.destroyed || stream.closed) return;
-  if (stream.headersSent) {
-    stream.close();
-    return;
-  }
-  stream.respond({ ...responseHeaders, ...statusTrailers(status) }, { endStream: true });
-}
 
 /**
  * Serves `method` on `stream` within the bounds of `options`. Resolves when the call has ended.
@@ -113,8 +100,7 @@ export function serveGrpcCall(
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
       chunks.length = 0;
       release(); // the decoded message is the handler's now
-      const caller = identity ?? (options.trustIdentityHeader ? decodeCallerIdentity(headers[callerIdentityHeader]) : undefined);
-      runCall(stream, headers, method, body, options.maxDeadlineMs, caller)
+      runCall(stream, headers, method, body, options.maxDeadlineMs, callerOf(headers, options, identity))
         .catch((error: unknown) => respondWithStatus(stream, statusFromError(error)))
         .finally(resolve);
     });
@@ -133,11 +119,8 @@ async function runCall(
   maxDeadlineMs: number | undefined,
   identity: CallerIdentity | undefined,
 ): Promise<void> {
-  const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"], maxDeadlineMs);
-  if (timeoutMs === "malformed") {
-    respondWithStatus(stream, { code: Code.InvalidArgument, message: malformedTimeoutMessage(headers["grpc-timeout"]) });
-    return;
-  }
+  const timeoutMs = callDeadline(stream, headers, maxDeadlineMs);
+  if (timeoutMs === "refused") return;
   const frame = decodeSingleFrame(body);
   if (!frame.ok) {
     respondWithStatus(stream, {
@@ -151,15 +134,21 @@ async function runCall(
   }
   let request: Message;
   try {
-    request = fromBinary(method.input, frame.message);
+    request = decodeRequest(method.input, frame.message);
   } catch (error) {
-    respondWithStatus(stream, {
-      code: Code.InvalidArgument,
-      message: `cannot decode ${method.input.typeName}: ${(error as Error).message}`,
-    });
+    respondWithStatus(stream, statusFromError(error));
     return;
   }
   await runHandler(stream, method, request, timeoutMs, identity);
+}
+
+/** The caller: as the proxy verified it in-process, else from the prism-identity header where that is trusted. */
+function callerOf(
+  headers: IncomingHttpHeaders,
+  options: ServeCallOptions,
+  identity: CallerIdentity | undefined,
+): CallerIdentity | undefined {
+  return identity ?? (options.trustIdentityHeader ? decodeCallerIdentity(headers[callerIdentityHeader]) : undefined);
 }
 
 /** Serves a bidi-streaming call: the handler reads the request messages as they arrive. */
@@ -171,12 +160,9 @@ async function serveBidiCall(
   identity: CallerIdentity | undefined,
 ): Promise<void> {
   stream.on("error", options.onStreamError ?? ignoreError);
-  const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"], options.maxDeadlineMs);
-  if (timeoutMs === "malformed") {
-    respondWithStatus(stream, { code: Code.InvalidArgument, message: malformedTimeoutMessage(headers["grpc-timeout"]) });
-    return;
-  }
-  const caller = identity ?? (options.trustIdentityHeader ? decodeCallerIdentity(headers[callerIdentityHeader]) : undefined);
+  const timeoutMs = callDeadline(stream, headers, options.maxDeadlineMs);
+  if (timeoutMs === "refused") return;
+  const caller = callerOf(headers, options, identity);
   let call: CallCancellation | undefined;
   const requests = new RequestStream(stream, method.input, {
     maxMessageBytes: options.maxRequestBytes ?? maxRequestBytes,
@@ -242,10 +228,7 @@ async function runUnary(stream: ServerHttp2Stream, method: GrpcMethod, request: 
     respondWithStatus(stream, statusFromError(error));
     return;
   }
-  if (stream.destroyed || stream.closed || stream.headersSent) return;
-  stream.respond(responseHeaders, { waitForTrailers: true });
-  stream.once("wantTrailers", () => stream.sendTrailers(okTrailers));
-  stream.end(payload);
+  respondWithMessage(stream, payload);
 }
 
 async function runServerStreaming(stream: ServerHttp2Stream, method: GrpcMethod, argument: unknown, call: CallCancellation): Promise<void> {
@@ -308,8 +291,4 @@ function encodedFrame(schema: DescMessage, response: object): Buffer {
   const frame = encodeFrame(toBinary(schema, asMessage(schema, response)));
   if (shared === null) sharedFrames.set(response, frame);
   return frame;
-}
-
-function asMessage(schema: DescMessage, value: object): Message {
-  return "$typeName" in value ? (value as Message) : create(schema, value as never);
 }

@@ -28,7 +28,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { createMethodUrl, getAbortSignalReason, runStreamingCall, runUnaryCall } from "@connectrpc/connect/protocol";
-import { encodeFrame, FrameReader, formatGrpcTimeout, resetStream, waitForDrain } from "@prism/wire";
+import { asMessage, encodeFrame, FrameReader, formatGrpcTimeout, resetStream, waitForDrain } from "@prism/wire";
 import {
   type ClientHttp2Stream,
   type ClientSessionOptions,
@@ -442,7 +442,7 @@ async function sendRequests<I extends DescMessage>(
   try {
     for await (const message of input) {
       if (stream.closed || stream.destroyed) return;
-      const bytes = toBinary(schema, "$typeName" in (message as object) ? (message as MessageShape<I>) : create(schema, message));
+      const bytes = toBinary(schema, asMessage(schema, message as object) as MessageShape<I>);
       if (!stream.write(encodeFrame(bytes))) await waitForDrain(stream);
     }
     if (!stream.closed && !stream.destroyed) stream.end();

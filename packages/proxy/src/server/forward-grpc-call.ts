@@ -9,6 +9,8 @@
 // Cancellations are paced (see resetStream).
 import { Code } from "@connectrpc/connect";
 import {
+  callDeadline,
+  ignoreError,
   type ByteBudget,
   type CallerIdentity,
   callerIdentityHeader,
@@ -23,7 +25,6 @@ import {
 import { type ClientHttp2Session, constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { dataPlaneMethods } from "../config/api-names.js";
 import type { RefusalLog } from "./call-refusals.js";
-import { forwardedCallDeadline } from "./forwarded-call-deadline.js";
 import { FrameLengthScanner } from "./frame-length-scanner.js";
 
 /** How long after the trailers a request still arriving is cut (RST_STREAM NO_ERROR). */
@@ -58,7 +59,8 @@ export function forwardGrpcCall(
   done: ForwardDone,
   identity?: CallerIdentity,
 ): void {
-  const timeoutMs = forwardedCallDeadline(stream, headers, options);
+  stream.on("error", options.onStreamError ?? ignoreError);
+  const timeoutMs = callDeadline(stream, headers, options.maxDeadlineMs);
   if (timeoutMs === "refused") {
     done();
     return;

@@ -4,14 +4,20 @@
 // the answer written back as the gRPC response and trailers. The deadline is the proxy's own; a
 // caller that goes away cancels the call on the pattern.
 import { Code } from "@connectrpc/connect";
-import { type CallerIdentity, decodeSingleFrame, encodeCallerIdentity, encodeFrame, type GrpcStatus, respondWithStatus } from "@prism/wire";
-import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import {
+  type CallerIdentity,
+  callDeadline,
+  decodeSingleFrame,
+  encodeCallerIdentity,
+  encodeFrame,
+  type GrpcStatus,
+  ignoreError,
+  respondWithMessage,
+  respondWithStatus,
+} from "@prism/wire";
+import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import type { HopConnection, HopOutcome } from "../patterns/hop-connection.js";
 import type { ForwardDone, ForwardOptions } from "./forward-grpc-call.js";
-import { forwardedCallDeadline } from "./forwarded-call-deadline.js";
-
-const responseHeaders: OutgoingHttpHeaders = { ":status": 200, "content-type": "application/grpc" };
-const okTrailers: OutgoingHttpHeaders = { "grpc-status": "0" };
 
 /** Sends the unary call of `client` (its address) on `stream` over `hop`; `done` runs once when it has ended. */
 export function forwardUnaryOverHop(
@@ -23,7 +29,8 @@ export function forwardUnaryOverHop(
   done: ForwardDone,
   identity?: CallerIdentity,
 ): void {
-  const timeoutMs = forwardedCallDeadline(stream, headers, options);
+  stream.on("error", options.onStreamError ?? ignoreError);
+  const timeoutMs = callDeadline(stream, headers, options.maxDeadlineMs);
   if (timeoutMs === "refused") {
     done();
     return;
@@ -111,9 +118,7 @@ function answer(stream: ServerHttp2Stream, outcome: HopOutcome, finish: () => vo
   if (outcome.status !== undefined) {
     respondWithStatus(stream, outcome.status);
   } else {
-    stream.respond(responseHeaders, { waitForTrailers: true });
-    stream.once("wantTrailers", () => stream.sendTrailers(okTrailers));
-    stream.end(encodeFrame(outcome.message));
+    respondWithMessage(stream, encodeFrame(outcome.message));
   }
   finish();
 }

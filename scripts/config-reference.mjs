@@ -5,8 +5,19 @@ import { readFileSync, writeFileSync } from "node:fs";
 
 const root = new URL("..", import.meta.url);
 const load = (path) => import(new URL(path, root).href);
-const { accessSchema, authClaimsSchema, authSchema, bindingSchema, corsSchema, healthSchema, overloadSchema, stateSchema, topLevelSchema } =
-  await load("packages/proxy/dist/index.js");
+const {
+  accessSchema,
+  authClaimsSchema,
+  authSchema,
+  bindingSchema,
+  corsSchema,
+  healthSchema,
+  metricsSchema,
+  overloadSchema,
+  stateSchema,
+  topLevelSchema,
+  tracingSchema,
+} = await load("packages/proxy/dist/index.js");
 const { keyValueLimitsSchema, pubSubLimitsSchema, registryLimitsSchema, requestLimitsSchema, expectation } =
   await load("packages/pattern-sdk/dist/host.js");
 const { memstorePattern } = await load("packages/pattern-memstore/dist/index.js");
@@ -51,6 +62,16 @@ ${table(overloadSchema, "overload.")}
 ## What GET /healthz tells: \`health\`
 
 ${table(healthSchema, "health.")}
+
+## Prometheus metrics: \`metrics\`
+
+The metrics, their labels and sample queries: README, "Operating Prism".
+
+${table(metricsSchema, "metrics.")}
+
+## OpenTelemetry traces: \`tracing\`
+
+${table(tracingSchema, "tracing.")}
 
 ## Who may call: \`auth\`
 

@@ -9,6 +9,8 @@ export {
   bindingSchema,
   corsSchema,
   healthSchema,
+  metricsSchema,
+  tracingSchema,
   stateSchema,
   topLevelSchema,
   type CorsConfig,

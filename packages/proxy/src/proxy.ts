@@ -6,7 +6,7 @@ import { createLogger } from "@prism/pattern-sdk/host";
 import { AdminService } from "@prism/proto/admin/v1";
 import { addService, ByteBudget } from "@prism/wire";
 import { mkdtempSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAdminHandlers } from "./admin/admin-handlers.js";
@@ -26,6 +26,10 @@ import { withFrontDoorLimits } from "./server/front-door-limits.js";
 import { NamespaceRouter } from "./server/namespace-router.js";
 import { withHealthEndpoint } from "./server/health-endpoint.js";
 import { createProxyServer } from "./server/proxy-server.js";
+import { apiServices } from "./config/api-names.js";
+import { createMetricsServer, withMetricsEndpoint } from "./metrics/metrics-endpoint.js";
+import { methodLabels } from "./metrics/method-labels.js";
+import { ProxyMetrics } from "./metrics/proxy-metrics.js";
 import { proxyVersion } from "./version.js";
 
 /** The proxy could not open its listening address (in use, not permitted, not an address of this host). */
@@ -94,9 +98,23 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   }
 
   const admin = createAdminHandlers(namespaces, { version: proxyVersion, startedAtMs });
+  const metrics = config.metrics.enabled
+    ? new ProxyMetrics({
+        methods: methodLabels({ ...apiServices, admin: AdminService }),
+        isNamespace: (name) => router.has(name),
+        absentNamespace: config.absentNamespace,
+        patterns: () => router.entries(),
+      })
+    : undefined;
   // The front door reads no more than the largest message any namespace accepts now.
   const maxRequestBytes = () => namespaces.maxRequestBytes;
-  const connect = createConnectFrontDoor(router, { readMaxBytes: maxRequestBytes, maxDeadlineMs: shared.maxDeadlineMs, authorizer, admin });
+  const connect = createConnectFrontDoor(router, {
+    readMaxBytes: maxRequestBytes,
+    maxDeadlineMs: shared.maxDeadlineMs,
+    authorizer,
+    admin,
+    calls: metrics?.calls,
+  });
   const limits = {
     buffered: shared.buffered,
     get maxRequestBytes() {
@@ -105,17 +123,17 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
     maxDeadlineMs: shared.maxDeadlineMs,
     onRefused: shared.onRefused,
   };
-  const frontDoor = withCors(
-    config.cors,
-    withHealthEndpoint(router, config.health, withFrontDoorLimits(limits, withDecodeErrorStatus(connect))),
-    logger,
-  );
+  const api = withHealthEndpoint(router, config.health, withFrontDoorLimits(limits, withDecodeErrorStatus(connect)));
+  // Metrics on the API port unless they have a listener of their own.
+  const scrapedHere = metrics !== undefined && config.metrics.listen === "";
+  const frontDoor = withCors(config.cors, scrapedHere ? withMetricsEndpoint(metrics, config.metrics.path, logger, api) : api, logger);
   // The admin API on the gRPC hot path: served by the proxy itself, not routed to a namespace.
   const own = {
     methods: addService(AdminService, admin),
     callOptions: { buffered: shared.buffered, maxDeadlineMs: shared.maxDeadlineMs, onRefused: shared.onRefused },
   };
-  const server = createProxyServer(router, frontDoor, { overload: config.overload, authorizer, logger, own });
+  const server = createProxyServer(router, frontDoor, { overload: config.overload, authorizer, logger, own, calls: metrics?.calls });
+  if (metrics !== undefined) metrics.sources.server = server;
   const [host, port] = splitHostPort(config.listen);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -131,8 +149,22 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
     const reason = code === "EADDRINUSE" ? "the address is already in use (is another prism-proxy running?)" : (error as Error).message;
     throw new ListenError(`cannot listen on ${config.listen}: ${reason}`, { cause: error });
   }
-  const bound = server.tcp.address() as AddressInfo;
-  const address = `${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`;
+  const address = addressOf(server.tcp);
+  const metricsServer = metrics !== undefined && !scrapedHere ? createMetricsServer(metrics, config.metrics.path, logger) : undefined;
+  if (metricsServer !== undefined) {
+    try {
+      await listen(metricsServer, config.metrics.listen, "metrics.listen");
+    } catch (error) {
+      server.stopAccepting();
+      await stopPatterns();
+      await server.close(0);
+      throw error;
+    }
+  }
+  if (metrics !== undefined) {
+    const where = metricsServer === undefined ? address : addressOf(metricsServer);
+    logger.info(`Prometheus metrics at http://${where}${config.metrics.path}`, { metrics: `${where}${config.metrics.path}` });
+  }
   logger.info(`prism-proxy ${proxyVersion} listening on ${address} (gRPC, gRPC-Web, Connect; HTTP/1.1 and HTTP/2)`, {
     address,
     namespaces: namespaces.list().map((namespace) => namespace.name),
@@ -151,6 +183,8 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
         server.stopAccepting();
         await stopPatterns();
         await server.close(options.shutdownGraceMs ?? 5000);
+        metricsServer?.closeAllConnections();
+        metricsServer?.close();
         logger.info("prism-proxy stopped");
       })();
       return closing;
@@ -205,6 +239,30 @@ export function namespaceAccess(config: { readonly namespaces: ReadonlyMap<strin
     });
   }
   return access;
+}
+
+/** HOST:PORT a server is bound to (the real port when 0 was asked for). */
+function addressOf(server: { address(): AddressInfo | string | null }): string {
+  const bound = server.address() as AddressInfo;
+  return `${bound.family === "IPv6" ? `[${bound.address}]` : bound.address}:${bound.port}`;
+}
+
+/** Opens `server` on `listen`; a failure is a ListenError naming the config field. */
+async function listen(server: Server, listen: string, field: string): Promise<void> {
+  const [host, port] = splitHostPort(listen);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "EADDRINUSE" ? "the address is already in use" : (error as Error).message;
+    throw new ListenError(`cannot listen on ${listen} (${field}): ${reason}`, { cause: error });
+  }
 }
 
 function splitHostPort(listen: string): [string, number] {

@@ -21,6 +21,7 @@ import { createRegistryHandlers } from "../registry/registry-handlers.js";
 import { registryLimitsSchema } from "../registry/registry-limits.js";
 import type { Logger } from "../logging/logger.js";
 import type { HealthReport } from "./health-report.js";
+import { TrafficCounters } from "./traffic-counters.js";
 import type { PatternDefinition, PatternInstance } from "./pattern-definition.js";
 
 /** Trailer of a failed Initialize naming the bad config field (rooted at "config"). */
@@ -47,6 +48,8 @@ export class PatternHost {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly table: GrpcMethodTable = new Map();
+  /** Deliveries, acks and multicast outcomes, reported in the health details. */
+  private readonly counters = new TrafficCounters();
   private readonly drainTimeoutMs: number;
   /** Namespace given at initialize. */
   namespace = "";
@@ -108,11 +111,11 @@ export class PatternHost {
       addService(KeyValueService, this.guard(KeyValueService, handlers), this.table);
     }
     if (this.instance.pubsub) {
-      const handlers = createPubSubHandlers(this.instance.pubsub, limits as never);
+      const handlers = createPubSubHandlers(this.instance.pubsub, limits as never, this.counters);
       addService(PubSubService, this.guard(PubSubService, handlers), this.table);
     }
     if (this.instance.registry) {
-      const handlers = createRegistryHandlers(this.instance.registry, limits as never);
+      const handlers = createRegistryHandlers(this.instance.registry, limits as never, this.counters);
       addService(RegistryService, this.guard(RegistryService, handlers), this.table);
     }
     this.state = "initialized";
@@ -171,11 +174,12 @@ export class PatternHost {
       const report = (await this.instance?.health?.()) ?? { status: "HEALTHY" };
       const details = { ...report.details };
       const pubsub = this.instance?.pubsub;
-      if (pubsub) details.subscriptions = pubsub.subscriptionCount();
+      if (pubsub) Object.assign(details, { subscriptions: pubsub.subscriptionCount() }, this.counters.pubsubDetails());
       const registry = this.instance?.registry;
       if (registry) {
         details.identities = await registry.store.size();
         details.listeners = registry.messaging.listenerCount();
+        Object.assign(details, this.counters.multicastDetails());
       }
       return pubsub || registry ? { ...report, details } : report;
     } catch (error) {

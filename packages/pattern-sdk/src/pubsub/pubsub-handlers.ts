@@ -7,13 +7,18 @@ import { DeliveryGuarantee as ProtoGuarantee, type PubSubService, type Subscribe
 import { type ServiceHandlers, shareResponse } from "@prism/wire";
 import type { PubSubBackend, PubSubMessage, PubSubSubscription } from "./pubsub-backend.js";
 import type { PubSubLimits } from "./pubsub-limits.js";
+import { TrafficCounters } from "../lifecycle/traffic-counters.js";
 import { checkTopic, checkTopicFilter } from "./topic-name.js";
 import { type PublishOne, publishStream } from "./publish-stream.js";
 
 const groupPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Builds validated PubSubService handlers for `backend`. */
-export function createPubSubHandlers(backend: PubSubBackend, limits: PubSubLimits): ServiceHandlers<typeof PubSubService> {
+/** Builds validated PubSubService handlers for `backend`; deliveries and acks are counted in `counters`. */
+export function createPubSubHandlers(
+  backend: PubSubBackend,
+  limits: PubSubLimits,
+  counters: TrafficCounters = new TrafficCounters(),
+): ServiceHandlers<typeof PubSubService> {
   const open = new Map<string, PubSubSubscription>();
   // One response object per message, shared by every subscriber it is delivered to and declared
   // shared, so the transport encodes it once however many subscribers there are.
@@ -70,7 +75,11 @@ export function createPubSubHandlers(backend: PubSubBackend, limits: PubSubLimit
       context.signal.addEventListener("abort", onAbort, { once: true });
       try {
         yield { event: { case: "subscribed", value: { subscriptionId: subscription.id, guarantee } } };
-        for await (const message of subscription) yield responseOf(message);
+        for await (const message of subscription) {
+          counters.delivered++;
+          if (message.deliveryAttempt > 1) counters.redelivered++;
+          yield responseOf(message);
+        }
         if (!context.signal.aborted) {
           // The backend ended it (pattern stopping, backend subscription lost): tell the subscriber
           // to subscribe again instead of letting the stream look like a normal end.
@@ -87,12 +96,17 @@ export function createPubSubHandlers(backend: PubSubBackend, limits: PubSubLimit
     },
     async ack(request) {
       const subscription = open.get(request.subscriptionId);
-      if (subscription) return { acked: await subscription.ack(request.messageIds) };
-      if (backend.ackByMessageId) return { acked: await backend.ackByMessageId(request.messageIds) };
-      throw new ConnectError(
-        `subscription ${JSON.stringify(request.subscriptionId)} is not open here (it ended, or belongs to another proxy)`,
-        Code.NotFound,
-      );
+      let acked: number;
+      if (subscription) acked = await subscription.ack(request.messageIds);
+      else if (backend.ackByMessageId) acked = await backend.ackByMessageId(request.messageIds);
+      else {
+        throw new ConnectError(
+          `subscription ${JSON.stringify(request.subscriptionId)} is not open here (it ended, or belongs to another proxy)`,
+          Code.NotFound,
+        );
+      }
+      counters.acked += acked;
+      return { acked };
     },
   };
 }

@@ -9,6 +9,7 @@ import type { ServiceHandlers } from "@prism/wire";
 import { randomUUID } from "node:crypto";
 import { decodeScanCursor, encodeScanCursor } from "../keyvalue/scan-cursor.js";
 import type { PubSubLimits } from "../pubsub/pubsub-limits.js";
+import { TrafficCounters } from "../lifecycle/traffic-counters.js";
 import { compileFilter } from "./compile-filter.js";
 import { metadataFromWire, metadataToWire } from "./metadata-field.js";
 import type { DeliveryOutcome, RegisteredIdentity, RegistryBackend, RegistryStore } from "./registry-backend.js";
@@ -30,7 +31,11 @@ const wireStatus = {
 export type RegistryHandlerLimits = RegistryLimits & Pick<PubSubLimits, "maxPayloadBytes" | "maxMetadataEntries">;
 
 /** Builds validated RegistryService handlers for `backend`. */
-export function createRegistryHandlers(backend: RegistryBackend, limits: RegistryHandlerLimits): ServiceHandlers<typeof RegistryService> {
+export function createRegistryHandlers(
+  backend: RegistryBackend,
+  limits: RegistryHandlerLimits,
+  counters: TrafficCounters = new TrafficCounters(),
+): ServiceHandlers<typeof RegistryService> {
   const { store, messaging } = backend;
   const ttlOf = (ttl: bigint, fallback: number): number => {
     if (ttl < 0n) throw invalid(`ttl_ms ${ttl} is negative`);
@@ -148,6 +153,7 @@ export function createRegistryHandlers(backend: RegistryBackend, limits: Registr
       const statuses = targets.map((identity, index) => {
         const outcome = outcomes[index] ?? { status: "TIMEOUT" };
         if (outcome.status === "DELIVERED") delivered++;
+        counters.multicast[outcome.status]++;
         return { identity, status: wireStatus[outcome.status], message: outcome.status === "FAILED" ? outcome.message : "" };
       });
       return { targetCount: targets.length, deliveredCount: delivered, statuses };

@@ -61,6 +61,34 @@ export const healthSchema = {
   ),
 } as const;
 
+/** Schema of `metrics`: Prometheus metrics. */
+export const metricsSchema = {
+  enabled: field.boolean("record and serve Prometheus metrics; false = nothing is recorded and the path is not served", {
+    default: true,
+  }),
+  path: field.string("HTTP path the Prometheus text is served at (GET, HTTP/1.1 or HTTP/2)", {
+    default: "/metrics",
+    pattern: /^\/[^\s?#]*$/,
+    patternHint: "a path starting with /",
+  }),
+  listen: field.string(
+    'HOST:PORT of a listener of its own for the metrics (keep them off the client port); "" = served on `listen` beside the API',
+    { default: "", pattern: /^(|(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5})$/, patternHint: '"" or of the form HOST:PORT' },
+  ),
+} as const;
+
+/** Schema of `tracing`: OpenTelemetry traces. */
+export const tracingSchema = {
+  otlpEndpoint: field.string(
+    'OTLP/HTTP base URL spans are exported to (`/v1/traces` is appended), e.g. http://127.0.0.1:4318; "" = the standard ' +
+      "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT variables, and no tracing when neither is set",
+    { default: "", pattern: /^(|https?:\/\/\S+)$/, patternHint: '"" or an http(s):// URL' },
+  ),
+  serviceName: field.string("service.name of the proxy's spans; pattern processes report as `<serviceName>-pattern`", {
+    default: "prism-proxy",
+  }),
+} as const;
+
 /** Schema of `state`: where changes made through the admin API are kept. */
 export const stateSchema = {
   file: field.string(
@@ -92,6 +120,14 @@ export const topLevelSchema = {
     overloadSchema,
   ),
   health: field.object("what GET /healthz tells", healthSchema),
+  metrics: field.object(
+    "Prometheus metrics: `enabled` (default true), `path` (default /metrics), `listen` (default: the proxy's port)",
+    metricsSchema,
+  ),
+  tracing: field.object(
+    "OpenTelemetry traces: `otlpEndpoint` (default: from OTEL_* variables; none = off) and `serviceName`",
+    tracingSchema,
+  ),
   auth: field.object(
     "authentication (OIDC/JWT) and proxy administrators; see the `auth.*` rows; absent = open, on loopback only",
     authSchema,
@@ -107,6 +143,12 @@ export const topLevelSchema = {
     },
   ),
 } as const;
+
+/** The validated `metrics` block. */
+export type MetricsConfig = ConfigOf<typeof metricsSchema>;
+
+/** The validated `tracing` block. */
+export type TracingConfig = ConfigOf<typeof tracingSchema>;
 
 /** The validated `health` block. */
 export type HealthConfig = ConfigOf<typeof healthSchema>;
@@ -167,6 +209,10 @@ export interface ProxyConfig {
   overload: OverloadConfig;
   /** What /healthz tells. */
   health: HealthConfig;
+  /** Prometheus metrics. */
+  metrics: MetricsConfig;
+  /** OpenTelemetry traces. */
+  tracing: TracingConfig;
   /** The file it came from, when any. */
   file: string | undefined;
   /** The folder relative paths are resolved in (pattern packages, module paths, commands): the file's, else the current one. */
@@ -235,6 +281,8 @@ export function parseProxyConfig(input: unknown, file: string | undefined): Prox
     auth,
     overload: top.overload,
     health: top.health,
+    metrics: top.metrics,
+    tracing: top.tracing,
     file,
     baseDir,
     stateFile,

@@ -14,6 +14,7 @@ import type { Authorizer } from "../auth/authorizer.js";
 import { permissionOf } from "../auth/method-permissions.js";
 import type { CallerIdentity } from "@prism/wire";
 import { apiServices } from "../config/api-names.js";
+import type { CallEnd, CallMetrics } from "../metrics/call-metrics.js";
 import { namespaceHeader, type NamespaceRouter } from "./namespace-router.js";
 
 /** A request handler for both HTTP/1.1 and HTTP/2 compatibility objects. */
@@ -29,6 +30,8 @@ export interface ConnectFrontDoorOptions {
   authorizer?: Authorizer | undefined;
   /** The admin API's handlers (not served when absent). */
   admin?: AdminServiceHandlers | undefined;
+  /** Records every call (absent: metrics are off). */
+  calls?: CallMetrics | undefined;
 }
 
 /** The caller's address, carried to the handlers (calls per client are bounded on the process hop). */
@@ -51,7 +54,7 @@ function buildFrontDoor(router: NamespaceRouter, readMaxBytes: number, options: 
     contextValues: (request) => createContextValues().set(clientAddress, request.socket?.remoteAddress ?? "unknown"),
     routes(connect: ConnectRouter) {
       for (const service of Object.values(apiServices)) {
-        connect.service(service, forwardingImpl(service, router, options.authorizer) as never);
+        connect.service(service, forwardingImpl(service, router, options.authorizer, options.calls) as never);
       }
       if (options.admin !== undefined) connect.service(AdminService, adminImpl(options.admin, options.authorizer) as never);
     },
@@ -79,7 +82,12 @@ function adminImpl(handlers: AdminServiceHandlers, authorizer: Authorizer | unde
   return impl;
 }
 
-function forwardingImpl(service: DescService, router: NamespaceRouter, authorizer: Authorizer | undefined): Record<string, unknown> {
+function forwardingImpl(
+  service: DescService,
+  router: NamespaceRouter,
+  authorizer: Authorizer | undefined,
+  calls: CallMetrics | undefined,
+): Record<string, unknown> {
   const impl: Record<string, unknown> = {};
   for (const method of service.methods) {
     const path = `/${service.typeName}/${method.name}`;
@@ -96,15 +104,35 @@ function forwardingImpl(service: DescService, router: NamespaceRouter, authorize
       const options = { signal: context.signal, timeoutMs: context.timeoutMs(), client: context.values.get(clientAddress), identity };
       return { runtime: route.runtime, options };
     };
+    /** Starts recording the call (a no-op end when metrics are off). */
+    const begin = (context: HandlerContext): CallEnd =>
+      calls?.begin(context.requestHeader.get(namespaceHeader) ?? undefined, path) ?? noEnd;
     if (method.methodKind === "unary") {
       impl[method.localName] = async (request: Message, context: HandlerContext) => {
-        const { runtime, options } = await prepare(context);
-        return runtime.invokeUnary(path, request, options);
+        const end = begin(context);
+        try {
+          const { runtime, options } = await prepare(context);
+          const response = await runtime.invokeUnary(path, request, options);
+          end(0);
+          return response;
+        } catch (error) {
+          end(ConnectError.from(error).code);
+          throw error;
+        }
       };
     } else if (method.methodKind === "server_streaming") {
       impl[method.localName] = async function* (request: Message, context: HandlerContext) {
-        const { runtime, options } = await prepare(context);
-        yield* endAtDeadline(runtime.invokeServerStreaming(path, request, options), context);
+        const end = begin(context);
+        try {
+          const { runtime, options } = await prepare(context);
+          yield* endAtDeadline(runtime.invokeServerStreaming(path, request, options), context);
+          end(0);
+        } catch (error) {
+          end(ConnectError.from(error).code);
+          throw error;
+        } finally {
+          end(1); // the caller left mid-stream: CANCELLED
+        }
       };
     } else {
       // Browsers cannot stream a request body, and gRPC-Web has no client streams: one call per message here.
@@ -119,6 +147,9 @@ function forwardingImpl(service: DescService, router: NamespaceRouter, authorize
   }
   return impl;
 }
+
+/** The end of a call that is not recorded. */
+const noEnd: CallEnd = () => {};
 
 /**
  * A stream that ends because its deadline passed ends with DEADLINE_EXCEEDED, as on native gRPC,

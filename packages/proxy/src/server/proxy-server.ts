@@ -19,9 +19,10 @@ import {
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import type { Authorizer } from "../auth/authorizer.js";
 import type { OverloadConfig } from "../config/overload-config.js";
+import type { CallMetrics } from "../metrics/call-metrics.js";
 import type { FrontDoorHandler } from "./connect-front-door.js";
 import { ConnectionLimits } from "./connection-limits.js";
-import type { NamespaceRouter } from "./namespace-router.js";
+import { namespaceHeader, type NamespaceRouter } from "./namespace-router.js";
 import { RateLimitedWarnings } from "./rate-limited-warnings.js";
 import { type InProcessServices, routeGrpcCall } from "./route-grpc-call.js";
 
@@ -31,6 +32,8 @@ export interface ProxyServer {
   readonly tcp: Server;
   /** Client connections open now. */
   readonly connections: number;
+  /** HTTP/2 streams (calls) open now over every connection. */
+  readonly streams: number;
   /** Stops accepting connections and asks HTTP/2 clients to go away (GOAWAY); open calls go on. */
   stopAccepting(): void;
   /** Stops accepting, lets open calls finish for up to `graceMs`, then closes every connection. */
@@ -47,6 +50,8 @@ export interface ProxyServerOptions {
   authorizer?: Authorizer | undefined;
   /** Services the proxy serves itself over gRPC (the admin API). */
   own?: InProcessServices | undefined;
+  /** Records every gRPC call (absent: metrics are off). */
+  calls?: CallMetrics | undefined;
 }
 
 const http2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -71,7 +76,9 @@ interface SessionState {
 
 /** Creates (not yet listening) the proxy's server. */
 export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorHandler, options: ProxyServerOptions): ProxyServer {
-  const { overload, logger } = options;
+  const { overload, logger, calls } = options;
+  let openStreams = 0;
+  const onAnyStreamClose = () => openStreams--;
   const warnings = new RateLimitedWarnings(logger);
   const limits = new ConnectionLimits(overload, warnings);
   const onSessionError = (error: Error) => logger.debug(`an HTTP/2 connection failed: ${error.message}`);
@@ -172,6 +179,8 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
     socket.once("close", () => sessions.delete(session));
   });
   h2.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+    openStreams++;
+    stream.once("close", onAnyStreamClose);
     const state = sessions.get(stream.session as ServerHttp2Session);
     if (state) {
       state.open++;
@@ -180,6 +189,7 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
     }
     const contentType = headers["content-type"];
     if (contentType === "application/grpc" || contentType === "application/grpc+proto") {
+      calls?.observeStream(stream, headers[namespaceHeader], headers[":path"] ?? "");
       routeGrpcCall(router, stream, headers, onStreamError, options.authorizer, options.own);
       return;
     }
@@ -217,6 +227,9 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
     tcp,
     get connections() {
       return limits.open;
+    },
+    get streams() {
+      return openStreams;
     },
     stopAccepting,
     close(graceMs) {

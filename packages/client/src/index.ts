@@ -77,4 +77,5 @@ export {
 } from "./errors/error-classes.js";
 export { type ErrorContext, errorReasonHeader, toPrismError } from "./errors/to-prism-error.js";
 export { createDefaultTransport } from "#default-transport";
+export { createTracingInterceptor } from "./tracing/tracing-interceptor.js";
 export type { NodeGrpcTransport, PrismProtocol, TransportOptions } from "./transport/transport-options.js";

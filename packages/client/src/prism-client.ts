@@ -1,5 +1,6 @@
 // createPrismClient: the entry point; builds the transport once and hands out per-namespace API clients
 // (and the proxy's admin API).
+import { createTracingInterceptor } from "./tracing/tracing-interceptor.js";
 import type { Interceptor, Transport } from "@connectrpc/connect";
 import { createDefaultTransport, streamsRequests } from "#default-transport";
 import type { PrismToken } from "./auth/token-provider.js";
@@ -36,6 +37,11 @@ export type PrismClientOptions = {
   nodeTransport?: NodeGrpcTransport;
   /** Connect interceptors run on every call, on any protocol and transport (ignored when a transport is given). */
   interceptors?: Interceptor[];
+  /**
+   * Starts an OpenTelemetry CLIENT span per call and sends its traceparent, when the optional peer
+   * @opentelemetry/api is installed and the application registered a tracer provider (ignored when a transport is given).
+   */
+  tracing?: boolean;
   /** Headers sent with every call; with `token` set, its authorization header replaces any given here. */
   headers?: Record<string, string>;
   /**
@@ -111,8 +117,14 @@ function transportFor(options: PrismClientOptions): Transport {
     ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
     ...(options.httpVersion === undefined ? {} : { httpVersion: options.httpVersion }),
     ...(options.nodeTransport === undefined ? {} : { nodeTransport: options.nodeTransport }),
-    ...(options.interceptors === undefined ? {} : { interceptors: options.interceptors }),
+    ...(interceptorsOf(options) === undefined ? {} : { interceptors: interceptorsOf(options) }),
   });
+}
+
+/** The caller's interceptors, with the tracing one first when `tracing` is on. */
+function interceptorsOf(options: PrismClientOptions): Interceptor[] | undefined {
+  if (!options.tracing) return options.interceptors;
+  return [createTracingInterceptor(), ...(options.interceptors ?? [])];
 }
 
 /** Settings of the API clients, resolved once per createPrismClient. */

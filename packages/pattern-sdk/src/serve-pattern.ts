@@ -8,6 +8,7 @@ import { loadConfigFile } from "./config/load-config-file.js";
 import { ByteBudget, createGrpcServer, createHopServer, hopSocketOf } from "@prism/wire";
 import type { PatternDefinition } from "./lifecycle/pattern-definition.js";
 import { PatternHost } from "./lifecycle/pattern-host.js";
+import { startTracing } from "./tracing/start-tracing.js";
 import { createLogger, type Logger } from "./logging/logger.js";
 
 /** Options of servePattern (all optional: the defaults read the real process). */
@@ -88,6 +89,12 @@ async function startServing(
     throw new Error(`--port must be an integer 0..65535, got "${values.port}"`);
   }
 
+  // Traced when the OTEL_* variables ask for it (the proxy sets them for its patterns when it traces).
+  const tracing = await startTracing({
+    serviceName: process.env.OTEL_SERVICE_NAME ?? `prism-pattern-${definition.name}`,
+    attributes: { "prism.pattern": definition.name },
+  });
+  if (tracing !== undefined) logger.info(`tracing: spans are exported to ${tracing.destination}`);
   const host = new PatternHost(definition, { logger });
   if (!values.managed) {
     const fileConfig = values.config ? loadConfigFile(values.config) : {};
@@ -153,7 +160,7 @@ async function startServing(
         logger.error(`pattern ${definition.name} failed to stop cleanly: ${(error as Error).message}`, { error });
         throw error;
       } finally {
-        await Promise.all([grpc.close(), hop?.close()]);
+        await Promise.all([grpc.close(), hop?.close(), tracing?.shutdown()]);
         if (values.socket) {
           rmSync(values.socket, { force: true });
           rmSync(hopSocketOf(values.socket), { force: true });

@@ -13,6 +13,8 @@ export class CallCancellation implements CallContext {
   constructor(
     /** The caller, when the proxy authenticated the call. */
     readonly identity: CallerIdentity | undefined,
+    /** The W3C trace context the call came with (traceparent), when any. */
+    readonly traceparent?: string | undefined,
   ) {}
 
   private reason: unknown;

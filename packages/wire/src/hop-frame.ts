@@ -1,7 +1,7 @@
 // The process hop's framing: unary calls between the proxy and a pattern process on a unix socket,
 // without HTTP/2. Every frame is [u32 length of what follows][u8 kind][u32 call id][body]:
 // - request (1): [u16 path length][path][u32 deadline ms, 0 = none][u16 identity length][identity
-//   header value][the request message, protobuf];
+//   header value][u8 traceparent length][W3C traceparent, or nothing][the request message, protobuf];
 // - response (2): [u8 0][the response message] for OK, or [u8 1][a JSON GrpcStatus] for an error;
 // - cancel (3): no body (the caller went away or its deadline passed).
 // The message bytes are the protos' encoding, as on gRPC: the pattern contract stays the protos.
@@ -29,10 +29,20 @@ const headerBytes = 9;
  *
  * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
  */
-export function encodeHopRequest(id: number, path: string, timeoutMs: number | undefined, identity: string, message: Uint8Array): Buffer {
+export function encodeHopRequest(
+  id: number,
+  path: string,
+  timeoutMs: number | undefined,
+  identity: string,
+  message: Uint8Array,
+  traceparent = "",
+): Buffer {
   const pathBytes = Buffer.byteLength(path);
   const identityBytes = Buffer.byteLength(identity);
-  const size = headerBytes + 2 + pathBytes + 4 + 2 + identityBytes + message.byteLength;
+  // A traceparent is 55 ASCII characters; anything that does not fit a byte is not one and is not carried.
+  const trace = traceparent.length <= 255 ? traceparent : "";
+  const traceBytes = Buffer.byteLength(trace);
+  const size = headerBytes + 2 + pathBytes + 4 + 2 + identityBytes + 1 + traceBytes + message.byteLength;
   const frame = Buffer.allocUnsafe(size);
   frame.writeUInt32BE(size - 4, 0);
   frame[4] = HopKind.request;
@@ -44,6 +54,8 @@ export function encodeHopRequest(id: number, path: string, timeoutMs: number | u
   offset += 4;
   frame.writeUInt16BE(identityBytes, offset);
   offset += 2 + frame.write(identity, offset + 2);
+  frame[offset] = traceBytes;
+  offset += 1 + frame.write(trace, offset + 1, "latin1");
   frame.set(message, offset);
   return frame;
 }
@@ -83,7 +95,15 @@ export function encodeHopCancel(id: number): Buffer {
  * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
  */
 export type HopFrame =
-  | { kind: typeof HopKind.request; id: number; path: string; timeoutMs: number | undefined; identity: string; message: Uint8Array }
+  | {
+      kind: typeof HopKind.request;
+      id: number;
+      path: string;
+      timeoutMs: number | undefined;
+      identity: string;
+      traceparent: string;
+      message: Uint8Array;
+    }
   | { kind: typeof HopKind.response; id: number; message: Uint8Array; status?: undefined }
   | { kind: typeof HopKind.response; id: number; status: GrpcStatus; message?: undefined }
   | { kind: typeof HopKind.cancel; id: number };
@@ -127,7 +147,10 @@ function decodeFrame(frame: Buffer): HopFrame {
       const identityBytes = frame.readUInt16BE(offset);
       const identity = frame.toString("utf8", offset + 2, offset + 2 + identityBytes);
       offset += 2 + identityBytes;
-      return { kind, id, path, timeoutMs: timeout === 0 ? undefined : timeout, identity, message: frame.subarray(offset) };
+      const traceBytes = frame[offset] as number;
+      const traceparent = frame.toString("latin1", offset + 1, offset + 1 + traceBytes);
+      offset += 1 + traceBytes;
+      return { kind, id, path, timeoutMs: timeout === 0 ? undefined : timeout, identity, traceparent, message: frame.subarray(offset) };
     }
     case HopKind.response:
       if (frame[headerBytes] === 0) return { kind, id, message: frame.subarray(headerBytes + 1) };

@@ -26,6 +26,7 @@ const handlers: ServiceHandlers<typeof KeyValueService> = {
       aborted = new Promise((resolve) => context.signal.addEventListener("abort", () => resolve(context.signal.reason)));
       return new Promise<never>(() => {});
     }
+    if (request.key === "trace") return { value: new TextEncoder().encode(context.traceparent ?? "none"), found: true };
     return { value: new TextEncoder().encode(`value of ${request.key}`), found: true };
   },
   set: unexpected,
@@ -93,4 +94,15 @@ it("aborts the handler's signal on a cancel frame and sends no answer", async ()
   expect(await aborted).toBeInstanceOf(ConnectError);
   await new Promise((resolve) => setTimeout(resolve, 50));
   expect(frames).toEqual([]);
+});
+
+it("hands the request's traceparent to the handler's context, and none when the frame has none", async () => {
+  const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  socket.write(encodeHopRequest(1, getPath, undefined, "", get("trace"), traceparent));
+  socket.write(encodeHopRequest(2, getPath, undefined, "", get("trace")));
+  const [first, second] = await answers(2);
+  const textOf = (frame: HopFrame | undefined) =>
+    frame?.kind === 2 && frame.message ? fromBinary(GetResponseSchema, frame.message).value : new Uint8Array();
+  expect(new TextDecoder().decode(textOf(first))).toBe(traceparent);
+  expect(new TextDecoder().decode(textOf(second))).toBe("none");
 });

@@ -116,7 +116,10 @@ async function runCall(
     send(encodeHopResponse(id, { status: statusFromError(error) }));
     return;
   }
-  const call = new CallCancellation(frame.identity === "" ? undefined : decodeCallerIdentity(frame.identity));
+  const call = new CallCancellation(
+    frame.identity === "" ? undefined : decodeCallerIdentity(frame.identity),
+    frame.traceparent === "" ? undefined : frame.traceparent,
+  );
   calls.set(id, call);
   const timer =
     frame.timeoutMs === undefined

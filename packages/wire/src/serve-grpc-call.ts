@@ -139,7 +139,13 @@ async function runCall(
     respondWithStatus(stream, statusFromError(error));
     return;
   }
-  await runHandler(stream, method, request, timeoutMs, identity);
+  await runHandler(stream, method, request, timeoutMs, identity, traceparentOf(headers));
+}
+
+/** The call's traceparent header, when it has exactly one. */
+function traceparentOf(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers.traceparent;
+  return typeof value === "string" ? value : undefined;
 }
 
 /** The caller: as the proxy verified it in-process, else from the prism-identity header where that is trusted. */
@@ -175,7 +181,7 @@ async function serveBidiCall(
     },
   });
   try {
-    await runHandler(stream, method, requests, timeoutMs, caller, (created) => {
+    await runHandler(stream, method, requests, timeoutMs, caller, traceparentOf(headers), (created) => {
       call = created;
     });
   } catch (error) {
@@ -192,9 +198,10 @@ async function runHandler(
   argument: unknown,
   timeoutMs: number | undefined,
   identity: CallerIdentity | undefined,
+  traceparent: string | undefined,
   onCall?: (call: CallCancellation) => void,
 ): Promise<void> {
-  const call = new CallCancellation(identity);
+  const call = new CallCancellation(identity, traceparent);
   onCall?.(call);
   const onClose = () => call.abort(new ConnectError("caller went away", Code.Canceled));
   stream.once("close", onClose);

@@ -20,6 +20,8 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** The caller, when the proxy authenticated the call; undefined on an open proxy. */
   readonly identity?: CallerIdentity | undefined;
+  /** The call's W3C trace context (a `traceparent` value), when the caller or the proxy sent one. */
+  readonly traceparent?: string | undefined;
 }
 
 /**

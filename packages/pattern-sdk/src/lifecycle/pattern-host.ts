@@ -22,6 +22,7 @@ import { registryLimitsSchema } from "../registry/registry-limits.js";
 import type { Logger } from "../logging/logger.js";
 import type { HealthReport } from "./health-report.js";
 import { TrafficCounters } from "./traffic-counters.js";
+import { type CallSpan, endCallSpan, startCallSpan, tracingEnabled, withCallSpan } from "../tracing/call-spans.js";
 import type { PatternDefinition, PatternInstance } from "./pattern-definition.js";
 
 /** Trailer of a failed Initialize naming the bad config field (rooted at "config"). */
@@ -230,6 +231,18 @@ export class PatternHost {
     return addService(PatternLifecycleService, this.lifecycleHandlers());
   }
 
+  /** A span for a call of `service`/`method` under the call's trace context; undefined while tracing is off. */
+  startSpan(service: DescService, method: string, context: CallContext): CallSpan | undefined {
+    if (!tracingEnabled()) return undefined;
+    return startCallSpan(`${this.definition.name} ${service.typeName}/${method}`, context.traceparent, {
+      "rpc.system": "grpc",
+      "rpc.service": service.typeName,
+      "rpc.method": method,
+      "prism.namespace": this.namespace ?? "",
+      "prism.pattern": this.definition.name,
+    });
+  }
+
   private checkServing(): void {
     if (this.state !== "serving") {
       throw new ConnectError(
@@ -265,20 +278,58 @@ export class PatternHost {
       if (method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming") {
         guarded[name] = async function* (request: unknown, context: CallContext) {
           host.checkServing();
-          yield* handler(request, context) as AsyncIterable<unknown>;
+          const callSpan = host.startSpan(service, method.name, context);
+          if (callSpan === undefined) {
+            yield* handler(request, context) as AsyncIterable<unknown>;
+            return;
+          }
+          try {
+            yield* traced(callSpan, handler(request, context) as AsyncIterable<unknown>);
+            endCallSpan(callSpan.span, 0);
+          } catch (error) {
+            const failure = ConnectError.from(error);
+            endCallSpan(callSpan.span, failure.code, failure.rawMessage);
+            throw error;
+          } finally {
+            if (callSpan.span.isRecording()) endCallSpan(callSpan.span, Code.Canceled);
+          }
         };
         continue;
       }
       guarded[name] = async (request: unknown, context: CallContext) => {
         this.enter();
+        const callSpan = this.startSpan(service, method.name, context);
         try {
-          return await handler(request, context);
+          if (callSpan === undefined) return await handler(request, context);
+          const response = await withCallSpan(callSpan, () => handler(request, context));
+          endCallSpan(callSpan.span, 0);
+          return response;
+        } catch (error) {
+          if (callSpan !== undefined) {
+            const failure = ConnectError.from(error);
+            endCallSpan(callSpan.span, failure.code, failure.rawMessage);
+          }
+          throw error;
         } finally {
           this.leave();
         }
       };
     }
     return guarded as S;
+  }
+}
+
+/** Iterates `messages` with the call's span active, so backend spans and log lines of the stream nest under it. */
+async function* traced(callSpan: CallSpan, messages: AsyncIterable<unknown>): AsyncIterable<unknown> {
+  const iterator = withCallSpan(callSpan, () => messages[Symbol.asyncIterator]());
+  try {
+    while (true) {
+      const next = await withCallSpan(callSpan, () => iterator.next());
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await iterator.return?.();
   }
 }
 

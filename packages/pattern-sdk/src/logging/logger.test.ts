@@ -1,5 +1,8 @@
 // The JSON-lines logger: levels, child fields, and errors written with their stack and cause chain.
+import { context, trace } from "@opentelemetry/api";
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
+import { startTracing } from "../tracing/start-tracing.js";
 import { createLogger } from "./logger.js";
 
 /** A logger writing parsed records into `records`. */
@@ -14,6 +17,23 @@ describe("createLogger", () => {
     const { logger, records } = recording();
     logger.child({ component: "proxy" }).info("started", { port: 1 });
     expect(records).toEqual([{ time: expect.any(String), level: "info", msg: "started", component: "proxy", port: 1 }]);
+  });
+
+  it("adds the trace and span ids of the call a line is written in, when tracing is on", async () => {
+    const { logger, records } = recording();
+    logger.info("before tracing");
+    const tracing = await startTracing({ serviceName: "logger-test", exporter: new InMemorySpanExporter() });
+    try {
+      const span = trace.getTracer("test").startSpan("call");
+      context.with(trace.setSpan(context.active(), span), () => logger.info("inside the call"));
+      logger.info("outside the call");
+      span.end();
+      expect(records[0]).not.toHaveProperty("trace_id");
+      expect(records[1]).toMatchObject({ trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId });
+      expect(records[2]).not.toHaveProperty("trace_id");
+    } finally {
+      await tracing?.shutdown();
+    }
   });
 
   it("drops lines below its level", () => {

@@ -1,4 +1,7 @@
-// Structured JSON-lines logging to stderr: one object per line with time, level, message and fields.
+// Structured JSON-lines logging to stderr: one object per line with time, level, message, the
+// trace ids of the call it was written in (when traced) and fields.
+
+import { activeTraceIds } from "../tracing/call-spans.js";
 
 /** Log severity, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -40,7 +43,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const make = (base: LogFields): Logger => {
     const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
       if (rank[level] < min) return;
-      const record = { time: new Date().toISOString(), level, msg, ...base, ...fields };
+      // Inside a traced call, the line carries its trace and span ids (trace_id, span_id).
+      const record = { time: new Date().toISOString(), level, msg, ...activeTraceIds(), ...base, ...fields };
       write(`${JSON.stringify(record, errorReplacer)}\n`);
     };
     return {

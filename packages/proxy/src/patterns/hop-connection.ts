@@ -33,6 +33,7 @@ export class HopConnection {
     identity: string,
     message: Uint8Array,
     onOutcome: (outcome: HopOutcome) => void,
+    traceparent = "",
   ): number {
     const id = this.nextId;
     this.nextId = this.nextId === 0xffffffff ? 1 : this.nextId + 1;
@@ -41,7 +42,7 @@ export class HopConnection {
       return id;
     }
     this.pending.set(id, onOutcome);
-    this.send(encodeHopRequest(id, method, timeoutMs, identity, message));
+    this.send(encodeHopRequest(id, method, timeoutMs, identity, message, traceparent));
     return id;
   }
 

@@ -113,12 +113,20 @@ export class InProcessPattern implements PatternRuntime {
 
   /** Calls the pattern's handler directly. */
   async invokeUnary(path: string, request: Message, options: InvokeOptions): Promise<Message> {
-    return (await this.method(path).handler(request, { signal: options.signal, identity: options.identity })) as Message;
+    return (await this.method(path).handler(request, {
+      signal: options.signal,
+      identity: options.identity,
+      traceparent: options.traceparent,
+    })) as Message;
   }
 
   /** Iterates the pattern's streaming handler directly. */
   invokeServerStreaming(path: string, request: Message, options: InvokeOptions): AsyncIterable<Message> {
-    return this.method(path).handler(request, { signal: options.signal, identity: options.identity }) as AsyncIterable<Message>;
+    return this.method(path).handler(request, {
+      signal: options.signal,
+      identity: options.identity,
+      traceparent: options.traceparent,
+    }) as AsyncIterable<Message>;
   }
 
   private method(path: string): GrpcMethod {

@@ -44,6 +44,8 @@ export interface PatternProcessOptions {
   command: string[];
   /** Working directory of the process (the config file's folder), so relative paths in `command` resolve there. */
   cwd: string;
+  /** Environment of the process (default: the proxy's). */
+  env?: NodeJS.ProcessEnv | undefined;
   /** The binding's `config:` block, sent as JSON in Initialize. */
   config: unknown;
   /** Config file and field of that block, to prefix validation errors. */
@@ -191,7 +193,7 @@ export class PatternProcess implements PatternRuntime {
       return await callUnary(lease.session, path, method.input, method.output, request as never, {
         timeoutMs: options.timeoutMs,
         signal: options.signal,
-        headers: identityHeaders(options.identity),
+        headers: callHeaders(options),
       });
     } finally {
       lease.release();
@@ -207,7 +209,7 @@ export class PatternProcess implements PatternRuntime {
       yield* callServerStreaming(lease.session, path, method.input, method.output, request as never, {
         timeoutMs: options.timeoutMs,
         signal: options.signal,
-        headers: identityHeaders(options.identity),
+        headers: callHeaders(options),
       });
     } finally {
       lease.release();
@@ -291,7 +293,12 @@ export class PatternProcess implements PatternRuntime {
     logger.info(`starting pattern ${this.description}: ${[program, ...argv].join(" ")}`, { cwd: this.options.cwd });
     // Its own process group: a Ctrl-C or a group-wide SIGTERM reaches the proxy only, which then
     // drains and stops patterns in order. If the proxy dies, --watch-parent ends the child.
-    const child = spawn(program, argv, { cwd: this.options.cwd, stdio: ["pipe", "pipe", "pipe"], env: process.env, detached: true });
+    const child = spawn(program, argv, {
+      cwd: this.options.cwd,
+      stdio: ["pipe", "pipe", "pipe"],
+      env: this.options.env ?? process.env,
+      detached: true,
+    });
     this.child = child;
     let exited: string | undefined;
     let spawnError: Error | undefined;
@@ -455,8 +462,13 @@ export class PatternProcess implements PatternRuntime {
 }
 
 /** The request header telling the pattern who the caller is (none on an open proxy). */
-function identityHeaders(identity: CallerIdentity | undefined): OutgoingHttpHeaders | undefined {
-  return identity ? { [callerIdentityHeader]: encodeCallerIdentity(identity) } : undefined;
+/** The headers carrying the caller and the trace context to the pattern. */
+function callHeaders(options: InvokeOptions): OutgoingHttpHeaders | undefined {
+  if (options.identity === undefined && options.traceparent === undefined) return undefined;
+  const headers: OutgoingHttpHeaders = {};
+  if (options.identity !== undefined) headers[callerIdentityHeader] = encodeCallerIdentity(options.identity);
+  if (options.traceparent !== undefined) headers.traceparent = options.traceparent;
+  return headers;
 }
 
 function findMethod(path: string, request: Message): MethodSchemas {

@@ -14,6 +14,8 @@ export interface InvokeOptions {
   client: string;
   /** The verified caller, when the proxy authenticates. */
   identity?: CallerIdentity | undefined;
+  /** The W3C trace context to continue in the pattern (traceparent), when any. */
+  traceparent?: string | undefined;
 }
 
 /** A started pattern serving one API of one namespace. */

@@ -37,6 +37,8 @@ export interface RuntimeFactoryOptions {
   logger: Logger;
   /** Bounds shared by every runtime. */
   shared: SharedBounds;
+  /** Environment of pattern processes (default: the proxy's). */
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 /** Builds the (unstarted) runtime serving `api` of `namespace`; `file` is named in the pattern's config errors. */
@@ -72,6 +74,7 @@ export function createRuntimeFactory(options: RuntimeFactoryOptions): RuntimeFac
       patternName: binding.backend || command[0]?.split("/").pop() || "pattern",
       command,
       cwd: options.baseDir,
+      env: options.env,
       config: binding.config,
       location,
       serviceName,

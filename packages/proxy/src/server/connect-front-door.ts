@@ -13,7 +13,9 @@ import type { AdminServiceHandlers } from "../admin/admin-handlers.js";
 import type { Authorizer } from "../auth/authorizer.js";
 import { permissionOf } from "../auth/method-permissions.js";
 import type { CallerIdentity } from "@prism/wire";
+import { type CallSpan, endCallSpan, startCallSpan, traceparentOf, withCallSpan } from "@prism/pattern-sdk/tracing";
 import { apiServices } from "../config/api-names.js";
+import { callSpanAttributes } from "../tracing/call-span-attributes.js";
 import type { CallEnd, CallMetrics } from "../metrics/call-metrics.js";
 import { namespaceHeader, type NamespaceRouter } from "./namespace-router.js";
 
@@ -93,7 +95,7 @@ function forwardingImpl(
     const path = `/${service.typeName}/${method.name}`;
     const permission = permissionOf(path);
     /** The route of the call and, when the proxy authenticates, its checked caller (throws the refusal). */
-    const prepare = async (context: HandlerContext) => {
+    const prepare = async (context: HandlerContext, traceparent: string | undefined) => {
       const route = router.routeOrThrow(context.requestHeader.get(namespaceHeader) ?? undefined, path);
       let identity: CallerIdentity | undefined;
       if (authorizer !== undefined) {
@@ -101,37 +103,58 @@ function forwardingImpl(
         if (decision instanceof ConnectError) throw decision;
         identity = decision.caller;
       }
-      const options = { signal: context.signal, timeoutMs: context.timeoutMs(), client: context.values.get(clientAddress), identity };
+      const options = {
+        signal: context.signal,
+        timeoutMs: context.timeoutMs(),
+        client: context.values.get(clientAddress),
+        identity,
+        traceparent,
+      };
       return { runtime: route.runtime, options };
     };
-    /** Starts recording the call (a no-op end when metrics are off). */
-    const begin = (context: HandlerContext): CallEnd =>
-      calls?.begin(context.requestHeader.get(namespaceHeader) ?? undefined, path) ?? noEnd;
+    /** Starts recording the call (metrics, and a span when tracing is on); `end` takes its code. */
+    const observe = (context: HandlerContext): ObservedCall => {
+      const namespace = context.requestHeader.get(namespaceHeader) ?? undefined;
+      const endMetrics = calls?.begin(namespace, path) ?? noEnd;
+      const caller = context.requestHeader.get("traceparent") ?? undefined;
+      const callSpan = startCallSpan(path.slice(1), caller, callSpanAttributes(path, namespace ?? router.absentNamespace));
+      if (callSpan === undefined) return { traceparent: caller, callSpan, end: endMetrics };
+      return {
+        traceparent: traceparentOf(callSpan.span),
+        callSpan,
+        end: (code) => {
+          endMetrics(code);
+          if (callSpan.span.isRecording()) endCallSpan(callSpan.span, code);
+        },
+      };
+    };
     if (method.methodKind === "unary") {
       impl[method.localName] = async (request: Message, context: HandlerContext) => {
-        const end = begin(context);
+        const call = observe(context);
         try {
-          const { runtime, options } = await prepare(context);
-          const response = await runtime.invokeUnary(path, request, options);
-          end(0);
+          const response = await withCallSpan(call.callSpan, async () => {
+            const { runtime, options } = await prepare(context, call.traceparent);
+            return runtime.invokeUnary(path, request, options);
+          });
+          call.end(0);
           return response;
         } catch (error) {
-          end(ConnectError.from(error).code);
+          call.end(ConnectError.from(error).code);
           throw error;
         }
       };
     } else if (method.methodKind === "server_streaming") {
       impl[method.localName] = async function* (request: Message, context: HandlerContext) {
-        const end = begin(context);
+        const call = observe(context);
         try {
-          const { runtime, options } = await prepare(context);
+          const { runtime, options } = await withCallSpan(call.callSpan, () => prepare(context, call.traceparent));
           yield* endAtDeadline(runtime.invokeServerStreaming(path, request, options), context);
-          end(0);
+          call.end(0);
         } catch (error) {
-          end(ConnectError.from(error).code);
+          call.end(ConnectError.from(error).code);
           throw error;
         } finally {
-          end(1); // the caller left mid-stream: CANCELLED
+          call.end(1); // the caller left mid-stream: CANCELLED
         }
       };
     } else {
@@ -146,6 +169,13 @@ function forwardingImpl(
     }
   }
   return impl;
+}
+
+/** A call being recorded: the traceparent to hand on, its span when traced, and how it ends. */
+interface ObservedCall {
+  readonly traceparent: string | undefined;
+  readonly callSpan: CallSpan | undefined;
+  readonly end: CallEnd;
 }
 
 /** The end of a call that is not recorded. */

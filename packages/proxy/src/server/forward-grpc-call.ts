@@ -74,6 +74,8 @@ export function forwardGrpcCall(
   if (timeoutMs !== undefined) upstreamHeaders["grpc-timeout"] = formatGrpcTimeout(timeoutMs);
   // Built from scratch: a prism-identity header a client sent is never passed on.
   if (identity !== undefined) upstreamHeaders[callerIdentityHeader] = encodeCallerIdentity(identity);
+  // The trace context goes on (the proxy's own span, when it traces; else the caller's, untouched).
+  if (typeof headers.traceparent === "string") upstreamHeaders.traceparent = headers.traceparent;
   let upstream: ReturnType<ClientHttp2Session["request"]>;
   try {
     upstream = session.request(upstreamHeaders);

@@ -96,8 +96,14 @@ export function forwardUnaryOverHop(
       );
       return;
     }
-    callId = hop.call(headers[":path"] as string, timeoutMs, identity ? encodeCallerIdentity(identity) : "", frame.message, (outcome) =>
-      answer(stream, outcome, finish),
+    const traceparent = typeof headers.traceparent === "string" ? headers.traceparent : "";
+    callId = hop.call(
+      headers[":path"] as string,
+      timeoutMs,
+      identity ? encodeCallerIdentity(identity) : "",
+      frame.message,
+      (outcome) => answer(stream, outcome, finish),
+      traceparent,
     );
     // The request is in the hop's send buffer: its bytes no longer count against the budget.
     if (held > 0) budget?.give(held, client);

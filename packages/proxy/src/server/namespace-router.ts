@@ -47,7 +47,7 @@ export class NamespaceRouter {
 
   constructor(
     /** The namespace of a call without the header; "" = the header is required. */
-    private readonly absentNamespace = "default",
+    readonly absentNamespace = "default",
   ) {}
 
   /** Registers the runtime serving `api` of `namespace` (keeping its other APIs). */

@@ -6,6 +6,7 @@
 // timeout; streams per connection and header sizes are bounded. A connection the proxy closes is cut at the socket after a grace period: a client
 // that never reads or never closes its side does not keep it.
 import type { Logger } from "@prism/pattern-sdk";
+import { tracingEnabled, withCallSpan } from "@prism/pattern-sdk/tracing";
 import { createServer as createHttp1Server } from "node:http";
 import {
   constants,
@@ -20,6 +21,7 @@ import { createServer as createTcpServer, type Server, type Socket } from "node:
 import type { Authorizer } from "../auth/authorizer.js";
 import type { OverloadConfig } from "../config/overload-config.js";
 import type { CallMetrics } from "../metrics/call-metrics.js";
+import { traceGrpcCall } from "../tracing/trace-grpc-call.js";
 import type { FrontDoorHandler } from "./connect-front-door.js";
 import { ConnectionLimits } from "./connection-limits.js";
 import { namespaceHeader, type NamespaceRouter } from "./namespace-router.js";
@@ -190,6 +192,11 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
     const contentType = headers["content-type"];
     if (contentType === "application/grpc" || contentType === "application/grpc+proto") {
       calls?.observeStream(stream, headers[namespaceHeader], headers[":path"] ?? "");
+      if (tracingEnabled()) {
+        const callSpan = traceGrpcCall(stream, headers, router.absentNamespace);
+        withCallSpan(callSpan, () => routeGrpcCall(router, stream, headers, onStreamError, options.authorizer, options.own));
+        return;
+      }
       routeGrpcCall(router, stream, headers, onStreamError, options.authorizer, options.own);
       return;
     }

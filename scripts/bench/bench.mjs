@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { ceilingScenario } from "./ceiling-scenario.mjs";
 import { kvAuthScenario } from "./kv-auth-scenario.mjs";
 import { kvMemstoreScenario } from "./kv-memstore-scenario.mjs";
+import { kvOperationsScenario } from "./kv-operations-scenario.mjs";
 import { kvRedisScenario } from "./kv-redis-scenario.mjs";
 import { measure } from "./measure.mjs";
 import { pubsubScaleScenario } from "./pubsub-scale-scenario.mjs";
@@ -33,6 +34,7 @@ const scenarios = [
   ceilingScenario,
   kvMemstoreScenario,
   kvAuthScenario,
+  kvOperationsScenario,
   kvRedisScenario,
   pubsubScenario,
   pubsubScaleScenario,

@@ -4,6 +4,9 @@
 import type { Logger } from "@prism/pattern-sdk";
 import { createLogger } from "@prism/pattern-sdk/host";
 import { AdminService } from "@prism/proto/admin/v1";
+import { Health } from "@prism/proto/grpc/health/v1";
+import { ServerReflection as ServerReflectionV1 } from "@prism/proto/grpc/reflection/v1";
+import { ServerReflection as ServerReflectionV1alpha } from "@prism/proto/grpc/reflection/v1alpha";
 import { addService, ByteBudget } from "@prism/wire";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo, Server } from "node:net";
@@ -26,10 +29,12 @@ import { withFrontDoorLimits } from "./server/front-door-limits.js";
 import { NamespaceRouter } from "./server/namespace-router.js";
 import { withHealthEndpoint } from "./server/health-endpoint.js";
 import { createProxyServer } from "./server/proxy-server.js";
+import { createStandardServices } from "./standard/standard-services.js";
 import { apiServices } from "./config/api-names.js";
 import { createMetricsServer, withMetricsEndpoint } from "./metrics/metrics-endpoint.js";
 import { methodLabels } from "./metrics/method-labels.js";
 import { ProxyMetrics } from "./metrics/proxy-metrics.js";
+import { startProxyTracing } from "./tracing/start-proxy-tracing.js";
 import { proxyVersion } from "./version.js";
 
 /** The proxy could not open its listening address (in use, not permitted, not an address of this host). */
@@ -77,10 +82,11 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   if (initial.namespaces.size === 0) {
     logger.warn(`${initial.file ?? "config"}: namespaces is empty: the proxy serves no namespace, so every call fails NOT_FOUND`);
   }
+  const tracing = await startProxyTracing(config, logger);
   const socketDir = mkdtempSync(join(tmpdir(), "prism-"));
   const namespaces = new NamespaceManager({
     router,
-    createRuntime: createRuntimeFactory({ baseDir: config.baseDir, socketDir, logger, shared }),
+    createRuntime: createRuntimeFactory({ baseDir: config.baseDir, socketDir, logger, shared, env: tracing?.patternEnv }),
     baseDir: config.baseDir,
     stateFile,
     onNamespacesChange: (current) => authorizer?.setAccess(namespaceAccess({ namespaces: current })),
@@ -89,6 +95,7 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   const stopPatterns = async () => {
     await namespaces.close();
     rmSync(socketDir, { recursive: true, force: true });
+    await tracing?.shutdown();
   };
   try {
     await namespaces.start(initial.namespaces.values(), initial.file);
@@ -100,7 +107,11 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   const admin = createAdminHandlers(namespaces, { version: proxyVersion, startedAtMs });
   const metrics = config.metrics.enabled
     ? new ProxyMetrics({
-        methods: methodLabels({ ...apiServices, admin: AdminService }),
+        methods: methodLabels(
+          { admin: AdminService, health: Health, reflection: ServerReflectionV1, reflection_v1alpha: ServerReflectionV1alpha },
+          false,
+          methodLabels(apiServices, true),
+        ),
         isNamespace: (name) => router.has(name),
         absentNamespace: config.absentNamespace,
         patterns: () => router.entries(),
@@ -127,9 +138,12 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   // Metrics on the API port unless they have a listener of their own.
   const scrapedHere = metrics !== undefined && config.metrics.listen === "";
   const frontDoor = withCors(config.cors, scrapedHere ? withMetricsEndpoint(metrics, config.metrics.path, logger, api) : api, logger);
-  // The admin API on the gRPC hot path: served by the proxy itself, not routed to a namespace.
+  // The admin API, gRPC health and reflection on the gRPC hot path: served by the proxy itself, not
+  // routed to a namespace; health and reflection to anyone (`open`), the admin API to proxy admins.
+  const standard = createStandardServices(router);
   const own = {
-    methods: addService(AdminService, admin),
+    methods: addService(AdminService, admin, new Map(standard.methods)),
+    open: standard.open,
     callOptions: { buffered: shared.buffered, maxDeadlineMs: shared.maxDeadlineMs, onRefused: shared.onRefused },
   };
   const server = createProxyServer(router, frontDoor, { overload: config.overload, authorizer, logger, own, calls: metrics?.calls });
@@ -180,6 +194,7 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
         logger.info("shutting down: closing the listener, then draining and stopping patterns");
         // Stop accepting first; then stop the patterns, which ends open calls (subscriptions with
         // UNAVAILABLE, in-flight calls after their drain); then close what connections remain.
+        standard.health.shutDown(); // health answers NOT_SERVING from now on; Watch streams are told and end
         server.stopAccepting();
         await stopPatterns();
         await server.close(options.shutdownGraceMs ?? 5000);

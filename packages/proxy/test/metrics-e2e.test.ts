@@ -2,7 +2,10 @@
 // in-process and a process pattern: per-call counters by code, latency buckets, in-flight streams,
 // pattern health, restarts and process usage, PubSub and registry counters, the proxy's own
 // connections and Node's event-loop lag; labels stay bounded; a separate listener; metrics off.
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { createPrismClient, KeyNotFoundError } from "@prism/client";
+import { Health, HealthCheckResponse_ServingStatus } from "@prism/proto/grpc/health/v1";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startProxyProcess, type ProxyProcess } from "../src/testing/index.js";
 
@@ -92,6 +95,15 @@ describe("GET /metrics on the proxy's port", () => {
     const { samples } = await scrape(proxy.url);
     expect(samples.some((each) => Object.values(each.labels).includes("no-such-namespace"))).toBe(false);
     expect(sampleValue(samples, "prism_requests_total", { namespace: "", method: "", code: "NOT_FOUND" })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('labels calls of the proxy\'s own services (health, admin) with namespace=""', async () => {
+    const health = createClient(Health, createGrpcTransport({ baseUrl: proxy.url }));
+    expect((await health.check({ service: "" })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    await createPrismClient({ url: proxy.url }).admin.listNamespaces();
+    const { samples } = await scrape(proxy.url);
+    expect(sampleValue(samples, "prism_requests_total", { namespace: "", api: "health", method: "Check", code: "OK" })).toBe(1);
+    expect(sampleValue(samples, "prism_requests_total", { namespace: "", api: "admin", code: "OK" })).toBe(1);
   });
 
   it("shows open subscriptions in flight, deliveries and subscriptions per pattern", async () => {

@@ -7,6 +7,7 @@ import type { ServerHttp2Stream } from "node:http2";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { sentGrpcStatus } from "./call-status.js";
 import { grpcCodeName } from "./grpc-code-name.js";
+import type { MethodLabels } from "./method-labels.js";
 
 /** Latency buckets in seconds: 50 µs to 10 s, about three per decade. */
 export const latencyBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -37,8 +38,8 @@ export class CallMetrics {
 
   constructor(
     registry: Registry,
-    /** API label and method name of every known path (`/prism.keyvalue.v1.KeyValueService/Get` → keyvalue, Get). */
-    private readonly methods: ReadonlyMap<string, { api: string; method: string }>,
+    /** API label and method name of every known path (`/prism.keyvalue.v1.KeyValueService/Get` → keyvalue, Get; admin calls → admin, …). */
+    private readonly methods: ReadonlyMap<string, MethodLabels>,
     private readonly isNamespace: NamespaceKnown,
     /** The namespace of a call without the header ("" = required). */
     private readonly absentNamespace: string,
@@ -101,10 +102,12 @@ export class CallMetrics {
   private lookup(header: string | string[] | undefined, path: string): MethodInstruments {
     const namespace = header === undefined ? this.absentNamespace : header;
     if (typeof namespace !== "string") return this.unrouted;
-    const known = this.instruments.get(namespace)?.get(path);
+    const known = this.instruments.get(namespace)?.get(path) ?? this.instruments.get("")?.get(path);
     if (known !== undefined) return known;
     const method = this.methods.get(path);
-    if (method === undefined || !this.isNamespace(namespace)) return this.unrouted;
+    if (method === undefined) return this.unrouted;
+    if (!method.namespaced) return this.own(path, method);
+    if (!this.isNamespace(namespace)) return this.unrouted;
     const made = this.make(namespace, method.api, method.method);
     let byPath = this.instruments.get(namespace);
     if (byPath === undefined) {
@@ -112,6 +115,21 @@ export class CallMetrics {
       this.instruments.set(namespace, byPath);
     }
     byPath.set(path, made);
+    return made;
+  }
+
+  /** The instruments of a method of the proxy's own services (labelled namespace=""). */
+  private own(path: string, method: MethodLabels): MethodInstruments {
+    let byPath = this.instruments.get("");
+    if (byPath === undefined) {
+      byPath = new Map();
+      this.instruments.set("", byPath);
+    }
+    let made = byPath.get(path);
+    if (made === undefined) {
+      made = this.make("", method.api, method.method);
+      byPath.set(path, made);
+    }
     return made;
   }
 

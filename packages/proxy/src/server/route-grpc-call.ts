@@ -1,7 +1,8 @@
 // The gRPC hot path's first step: route a call by its namespace header and path to the runtime
 // serving it, or answer at once with the routing status (unknown or invalid namespace, no such
 // API); when the proxy authenticates, check the caller first (synchronously for a known token).
-// Admin API calls are not namespace-routed: the proxy serves them itself, to proxy admins only.
+// Admin API calls are not namespace-routed: the proxy serves them itself, to proxy admins only; the
+// standard health and reflection services likewise, but to anyone (probes carry no token).
 import { ConnectError } from "@connectrpc/connect";
 import type { ErrorSink, GrpcMethod, GrpcMethodTable, ServeCallOptions } from "@prism/wire";
 import { respondWithStatus, serveGrpcCall } from "@prism/wire";
@@ -10,12 +11,17 @@ import type { AuthDecision, Authorizer } from "../auth/authorizer.js";
 import { permissionOf } from "../auth/method-permissions.js";
 import { namespaceHeader, type NamespaceRouter } from "./namespace-router.js";
 
-/** The services the proxy serves itself (the admin API), by path, and how their calls are bounded. */
+/** A method served to anyone, given the headers of the call (the health service reads the namespace header). */
+export type OpenMethod = (headers: IncomingHttpHeaders) => GrpcMethod;
+
+/** The services the proxy serves itself (the admin API, health, reflection), by path, and how their calls are bounded. */
 export interface InProcessServices {
-  /** Methods by HTTP/2 path. */
+  /** Methods by HTTP/2 path: one lookup tells a data-plane call from the proxy's own. */
   readonly methods: GrpcMethodTable;
   /** Bounds of their calls. */
   readonly callOptions: ServeCallOptions;
+  /** Those of `methods` served without authentication (health, reflection), by path; the rest need the proxy admin permission. */
+  readonly open?: ReadonlyMap<string, OpenMethod>;
 }
 
 /** Hands the call on `stream` to its namespace's runtime (or to the proxy's own services), or ends it with the routing status. */
@@ -30,7 +36,9 @@ export function routeGrpcCall(
   const path = headers[":path"] ?? "";
   const method = own?.methods.get(path);
   if (method !== undefined) {
-    serveOwnCall(stream, headers, method, own as InProcessServices, onStreamError, authorizer);
+    const open = (own as InProcessServices).open?.get(path);
+    if (open !== undefined) void serveGrpcCall(stream, headers, open(headers), (own as InProcessServices).callOptions);
+    else serveOwnCall(stream, headers, method, own as InProcessServices, onStreamError, authorizer);
     return;
   }
   const route = router.route(headers[namespaceHeader], path);

@@ -143,3 +143,16 @@ it("continues a caller's traceparent sent without @prism/client's tracing", asyn
 it("logs where spans go", () => {
   expect(proxy.logs.some((record) => record.otlp === `${receiver.url}/v1/traces`)).toBe(true);
 });
+
+it("writes the call's trace id in the log lines of that call (an admin change)", async () => {
+  const client = createPrismClient({ url: proxy.url, tracing: true });
+  await client.admin.createNamespace("traced-ns", { keyvalue: { backend: "memstore" } });
+  const sent = clientSpans.getFinishedSpans().find((span) => span.name === "prism.admin.v1.AdminService/CreateNamespace");
+  const traceId = sent?.spanContext().traceId;
+  expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+  const line = await proxy.waitForLog(
+    (record) => typeof record.msg === "string" && record.msg.startsWith('admin: created namespace "traced-ns"'),
+  );
+  expect(line.trace_id).toBe(traceId);
+  await client.admin.deleteNamespace("traced-ns");
+});

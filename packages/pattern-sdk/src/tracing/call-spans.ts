@@ -74,6 +74,12 @@ export function withCallSpan<T>(callSpan: CallSpan | undefined, work: () => T): 
   return callSpan === undefined ? work() : context.with(callSpan.context, work);
 }
 
+/** Runs `work` in the trace context `traceparent` names (as is while tracing is off, or without one), so that its log lines carry the trace id. */
+export function inTraceContext<T>(traceparent: string | undefined, work: () => T): T {
+  if (!enabled || traceparent === undefined) return work();
+  return context.with(contextOfTraceparent(traceparent), work);
+}
+
 /** The trace and span ids of the active span, for a log line; undefined while tracing is off or outside a span. */
 export function activeTraceIds(): { trace_id: string; span_id: string } | undefined {
   if (!enabled) return undefined;

@@ -5,6 +5,7 @@ export {
   type CallSpan,
   contextOfTraceparent,
   endCallSpan,
+  inTraceContext,
   setTracingEnabled,
   startCallSpan,
   traceparentOf,

@@ -5,6 +5,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@prism/pattern-sdk";
 import { type AdminService, HealthStatus, Isolation, type NamespaceSchema } from "@prism/proto/admin/v1";
+import { inTraceContext } from "@prism/pattern-sdk/tracing";
 import type { CallContext, ServiceHandlers } from "@prism/wire";
 import type { NamespaceConfig } from "../config/proxy-config.js";
 import type { NamespaceManager } from "./namespace-manager.js";
@@ -23,9 +24,9 @@ export type AdminServiceHandlers = ServiceHandlers<typeof AdminService>;
 const healthStatus = { HEALTHY: HealthStatus.HEALTHY, DEGRADED: HealthStatus.DEGRADED, UNHEALTHY: HealthStatus.UNHEALTHY } as const;
 const isolation = { inprocess: Isolation.INPROCESS, process: Isolation.PROCESS } as const;
 
-/** The AdminService handlers of one proxy. */
+/** The AdminService handlers of one proxy; each runs in its call's trace context, so the changes it logs carry the trace id. */
 export function createAdminHandlers(manager: NamespaceManager, facts: ProxyFacts): AdminServiceHandlers {
-  return {
+  const handlers: AdminServiceHandlers = {
     listNamespaces: async () => ({ namespaces: manager.list().map(toWire) }),
     getNamespace: async (request) => ({ namespace: toWire(manager.get(request.name)) }),
     createNamespace: async (request, context) => ({
@@ -56,6 +57,11 @@ export function createAdminHandlers(manager: NamespaceManager, facts: ProxyFacts
       })),
     }),
   };
+  const traced: Record<string, unknown> = {};
+  for (const [name, handler] of Object.entries(handlers) as [string, (request: unknown, context: CallContext) => unknown][]) {
+    traced[name] = (request: unknown, context: CallContext) => inTraceContext(context.traceparent, () => handler(request, context));
+  }
+  return traced as AdminServiceHandlers;
 }
 
 /** A namespace as the wire carries it. */

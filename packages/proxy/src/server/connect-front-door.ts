@@ -78,7 +78,7 @@ function adminImpl(handlers: AdminServiceHandlers, authorizer: Authorizer | unde
         if (decision instanceof ConnectError) throw decision;
         identity = decision.caller;
       }
-      return handler(request, { signal: context.signal, identity });
+      return handler(request, { signal: context.signal, identity, traceparent: context.requestHeader.get("traceparent") ?? undefined });
     };
   }
   return impl;

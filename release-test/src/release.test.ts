@@ -1,7 +1,8 @@
 // The release test: every public @prism package is versioned as a snapshot, packed, published to
 // a local registry and installed from it into empty projects with plain npm, on Node 20, 22 and
 // 24 — then used the way the README tells users to: an application on @prism/client (ESM,
-// CommonJS, strict TypeScript), `npx @prism/proxy` on the zero-config default and with Redis and
+// CommonJS, strict TypeScript), `npx @prism/proxy` on the zero-config default (and `npx prismctl`
+// against it) and with Redis and
 // NATS patterns as processes, and a third-party pattern on @prism/pattern-sdk certified with
 // @prism/testkit and loaded by the proxy by package name.
 import { execFile } from "node:child_process";
@@ -120,6 +121,7 @@ describe("the tarballs", () => {
         "@prism/pattern-nats",
       ],
       "@prism/client": ["@prism/proto", "@prism/wire"],
+      "@prism/cli": ["@prism/client"],
     };
     expect(release.packages.map((pkg) => pkg.name).sort()).toEqual(Object.keys(allowed).sort());
     for (const { name, tarball } of release.packages) {
@@ -179,8 +181,12 @@ describe.each(supportedMajors)("installed from the registry on Node %i", (major)
   beforeAll(async () => {
     runtime = (await runtimes.get(major)) as NodeRuntime;
     project = createNpmProject(join(work, `node${major}`), registry.url, runtime.binary);
-    log(`Node ${runtime.version}: npm i @prism/proxy @prism/client`);
-    npmOutput = await project.install([`@prism/proxy@${release.version}`, `@prism/client@${release.version}`]);
+    log(`Node ${runtime.version}: npm i @prism/proxy @prism/client @prism/cli`);
+    npmOutput = await project.install([
+      `@prism/proxy@${release.version}`,
+      `@prism/client@${release.version}`,
+      `@prism/cli@${release.version}`,
+    ]);
     project.copy(join(fixtures, "app"), ["app.mjs", "app.cjs"]);
     proxy = await startProxyProcess({ bin: installedProxyBin(project), node: runtime.binary, cwd: project.dir, noConfig: true });
   });
@@ -199,6 +205,14 @@ describe.each(supportedMajors)("installed from the registry on Node %i", (major)
     expect(proxy.logs.some((record) => record.msg.includes('no --config given: serving one "default" namespace'))).toBe(true);
     const out = await project.runNode(["app.mjs", proxy.url, "default", "kv"]);
     expect(JSON.parse(out)).toEqual({ greeting: "hello from default", missing: "KeyNotFoundError" });
+  });
+
+  it("npx prismctl sets and gets a key through the installed proxy", async () => {
+    const prismctl = (...args: string[]) =>
+      run("npx", ["prismctl", "--url", proxy.url, "--json", ...args], { cwd: project.dir, env: project.env });
+    await prismctl("kv", "set", "from-cli", "hello");
+    const { stdout } = await prismctl("kv", "get", "from-cli");
+    expect(JSON.parse(stdout)).toMatchObject({ key: "from-cli", value: "hello" });
   });
 
   it("require() of @prism/client works from CommonJS", async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ProxyProcess, startProxyProcess } from "@prism/proxy/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { killPrismctlProcesses, type PrismctlRunOptions, requireBuiltPrismctl, runPrismctl } from "./support/prismctl-process.js";
+import { killPrismctlProcesses, prismctlAt, requireBuiltPrismctl } from "./support/prismctl-process.js";
 
 let proxy: ProxyProcess;
 const files = mkdtempSync(join(tmpdir(), "prismctl-ns-"));
@@ -23,16 +23,7 @@ afterAll(async () => {
   rmSync(files, { recursive: true, force: true });
 });
 
-/** Runs prismctl against the test proxy. */
-const cli = (args: string[], options?: PrismctlRunOptions) => runPrismctl(["--url", proxy.url, ...args], options);
-
-/** Runs prismctl, expects exit 0 and nothing on stderr, and parses stdout as JSON. */
-async function json(args: string[], options?: PrismctlRunOptions): Promise<unknown> {
-  const result = await cli(args, options);
-  expect(result.stderr).toBe("");
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout);
-}
+const { cli, json } = prismctlAt(() => proxy.url);
 
 describe("prismctl health", () => {
   it("reports every namespace's patterns from GetStatus as JSON", async () => {

@@ -4,7 +4,7 @@
 import { createServer } from "node:net";
 import { type ProxyProcess, startProxyProcess } from "@prism/proxy/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { killPrismctlProcesses, type PrismctlRunOptions, requireBuiltPrismctl, runPrismctl } from "./support/prismctl-process.js";
+import { killPrismctlProcesses, prismctlAt, requireBuiltPrismctl, runPrismctl } from "./support/prismctl-process.js";
 
 let proxy: ProxyProcess;
 
@@ -19,16 +19,7 @@ afterAll(async () => {
   await proxy?.stop();
 });
 
-/** Runs prismctl against the test proxy. */
-const cli = (args: string[], options?: PrismctlRunOptions) => runPrismctl(["--url", proxy.url, ...args], options);
-
-/** Runs prismctl and parses its stdout as one JSON document, expecting exit 0. */
-async function json(args: string[], options?: PrismctlRunOptions): Promise<unknown> {
-  const result = await cli(args, options);
-  expect(result.stderr).toBe("");
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout);
-}
+const { cli, json } = prismctlAt(() => proxy.url);
 
 /** A port nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {
@@ -118,6 +109,10 @@ describe("prismctl kv", () => {
     const badEnvUrl = await runPrismctl(["kv", "get", "where"], { env: { PRISM_URL: "ftp://nowhere" } });
     expect(badEnvUrl.code).toBe(2);
     expect(badEnvUrl.stderr).toContain('PRISM_URL "ftp://nowhere"');
+    const withPassword = await runPrismctl(["kv", "get", "where", "--url", "http://ada:s3cret@127.0.0.1:1"]);
+    expect(withPassword.code).toBe(2);
+    expect(withPassword.stderr).toContain("a URL with a user name or password is not taken");
+    expect(withPassword.stderr).not.toContain("s3cret");
   });
 
   it("exits 4 when the proxy cannot be reached, naming the URL", async () => {

@@ -95,12 +95,16 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   const stopPatterns = async () => {
     await namespaces.close();
     rmSync(socketDir, { recursive: true, force: true });
+  };
+  /** After a failed start: stop the patterns, then send what tracing holds. */
+  const stopAfterFailure = async () => {
+    await stopPatterns();
     await tracing?.shutdown();
   };
   try {
     await namespaces.start(initial.namespaces.values(), initial.file);
   } catch (error) {
-    await stopPatterns();
+    await stopAfterFailure();
     throw error;
   }
 
@@ -145,6 +149,13 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
     methods: addService(AdminService, admin, new Map(standard.methods)),
     open: standard.open,
     callOptions: { buffered: shared.buffered, maxDeadlineMs: shared.maxDeadlineMs, onRefused: shared.onRefused },
+    // Health and reflection need no token: their requests are small, so they are held to 64 KiB.
+    openCallOptions: {
+      buffered: shared.buffered,
+      maxDeadlineMs: shared.maxDeadlineMs,
+      onRefused: shared.onRefused,
+      maxRequestBytes: 64 * 1024,
+    },
   };
   const server = createProxyServer(router, frontDoor, { overload: config.overload, authorizer, logger, own, calls: metrics?.calls });
   if (metrics !== undefined) metrics.sources.server = server;
@@ -158,7 +169,7 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
       });
     });
   } catch (error) {
-    await stopPatterns();
+    await stopAfterFailure();
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === "EADDRINUSE" ? "the address is already in use (is another prism-proxy running?)" : (error as Error).message;
     throw new ListenError(`cannot listen on ${config.listen}: ${reason}`, { cause: error });
@@ -170,7 +181,7 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
       await listen(metricsServer, config.metrics.listen, "metrics.listen");
     } catch (error) {
       server.stopAccepting();
-      await stopPatterns();
+      await stopAfterFailure();
       await server.close(0);
       throw error;
     }
@@ -178,6 +189,12 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   if (metrics !== undefined) {
     const where = metricsServer === undefined ? address : addressOf(metricsServer);
     logger.info(`Prometheus metrics at http://${where}${config.metrics.path}`, { metrics: `${where}${config.metrics.path}` });
+    if (authorizer !== undefined && metricsServer === undefined) {
+      logger.warn(
+        `${config.metrics.path} answers without a token on ${address} (namespace and pattern names, counts); ` +
+          "set metrics.listen to serve the metrics on an address only your monitoring reaches",
+      );
+    }
   }
   logger.info(`prism-proxy ${proxyVersion} listening on ${address} (gRPC, gRPC-Web, Connect; HTTP/1.1 and HTTP/2)`, {
     address,
@@ -200,6 +217,7 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
         await server.close(options.shutdownGraceMs ?? 5000);
         metricsServer?.closeAllConnections();
         metricsServer?.close();
+        await tracing?.shutdown(); // last: the spans of calls that ended during the drain go out too
         logger.info("prism-proxy stopped");
       })();
       return closing;

@@ -106,6 +106,17 @@ describe("GET /metrics on the proxy's port", () => {
     expect(sampleValue(samples, "prism_requests_total", { namespace: "", api: "admin", code: "OK" })).toBe(1);
   });
 
+  it("drops the series of a namespace deleted through the admin API", async () => {
+    const admin = createPrismClient({ url: proxy.url }).admin;
+    await admin.createNamespace("short-lived", { keyvalue: { backend: "memstore" } });
+    await createPrismClient({ url: proxy.url, namespace: "short-lived" }).kv.set("k", "v");
+    const labels = { namespace: "short-lived", method: "Set", code: "OK" };
+    expect(sampleValue((await scrape(proxy.url)).samples, "prism_requests_total", labels)).toBe(1);
+    await admin.deleteNamespace("short-lived");
+    const { samples } = await scrape(proxy.url);
+    expect(samples.some((each) => each.labels.namespace === "short-lived")).toBe(false);
+  });
+
   it("shows open subscriptions in flight, deliveries and subscriptions per pattern", async () => {
     for (const namespace of ["default", "proc"]) {
       const client = createPrismClient({ url: proxy.url, namespace });

@@ -54,6 +54,18 @@ function startReceiver(): Promise<{ server: Server; url: string; spans: Received
   });
 }
 
+/** The two spans (proxy, pattern) of trace `traceId` the receiver got, once both arrived. */
+function receivedSpansOf(traceId: string): Promise<ReceivedSpan[]> {
+  return vi.waitFor(
+    () => {
+      const found = receiver.spans.filter((span) => span.traceId === traceId);
+      expect(found).toHaveLength(2);
+      return found;
+    },
+    { timeout: 15_000, interval: 100 },
+  );
+}
+
 const clientSpans = new InMemorySpanExporter();
 let tracing: Tracing | undefined;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -100,14 +112,7 @@ describe.each([
     expect(sent.map((span) => span.name)).toEqual(["prism.keyvalue.v1.KeyValueService/Set", "prism.keyvalue.v1.KeyValueService/Get"]);
     for (const [index, clientSpan] of sent.entries()) {
       const { traceId, spanId } = clientSpan.spanContext();
-      const inTrace = await vi.waitFor(
-        () => {
-          const found = receiver.spans.filter((span) => span.traceId === traceId);
-          expect(found).toHaveLength(2);
-          return found;
-        },
-        { timeout: 15_000, interval: 100 },
-      );
+      const inTrace = await receivedSpansOf(traceId);
       const proxySpan = inTrace.find((span) => span.name.startsWith("prism."));
       const patternSpan = inTrace.find((span) => span !== proxySpan);
       expect(proxySpan?.parentSpanId).toBe(spanId);
@@ -129,14 +134,7 @@ it("continues a caller's traceparent sent without @prism/client's tracing", asyn
     headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` },
   });
   await client.kv.set("by-header", "v");
-  const inTrace = await vi.waitFor(
-    () => {
-      const found = receiver.spans.filter((span) => span.traceId === traceId);
-      expect(found).toHaveLength(2);
-      return found;
-    },
-    { timeout: 15_000, interval: 100 },
-  );
+  const inTrace = await receivedSpansOf(traceId);
   expect(inTrace.find((span) => span.name.startsWith("prism."))?.parentSpanId).toBe("b7ad6b7169203331");
 });
 

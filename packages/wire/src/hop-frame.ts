@@ -6,6 +6,7 @@
 // - cancel (3): no body (the caller went away or its deadline passed).
 // The message bytes are the protos' encoding, as on gRPC: the pattern contract stays the protos.
 import type { GrpcStatus } from "./grpc-status.js";
+import { validTraceparent } from "./traceparent.js";
 
 /**
  * Frame kinds of the hop.
@@ -15,11 +16,13 @@ import type { GrpcStatus } from "./grpc-status.js";
 export const HopKind = { request: 1, response: 2, cancel: 3 } as const;
 
 /**
- * The file beside a pattern's gRPC socket where it serves the hop framing.
+ * The file beside a pattern's gRPC socket where it serves the hop framing. Versioned with the
+ * framing (`.hop2`: request frames carry a traceparent): a proxy and a pattern whose SDKs frame
+ * differently do not find each other's socket and use HTTP/2.
  *
  * @private Internal to Prism (SDK, proxy, client); does not follow semantic versioning.
  */
-export const hopSocketOf = (grpcSocket: string): string => `${grpcSocket}.hop`;
+export const hopSocketOf = (grpcSocket: string): string => `${grpcSocket}.hop2`;
 
 /** Bytes of the fixed frame header: length, kind, call id. */
 const headerBytes = 9;
@@ -39,9 +42,9 @@ export function encodeHopRequest(
 ): Buffer {
   const pathBytes = Buffer.byteLength(path);
   const identityBytes = Buffer.byteLength(identity);
-  // A traceparent is 55 ASCII characters; anything that does not fit a byte is not one and is not carried.
-  const trace = traceparent.length <= 255 ? traceparent : "";
-  const traceBytes = Buffer.byteLength(trace);
+  // Only a well-formed traceparent travels (55 ASCII characters); anything else is not carried.
+  const trace = validTraceparent(traceparent) ?? "";
+  const traceBytes = trace.length;
   const size = headerBytes + 2 + pathBytes + 4 + 2 + identityBytes + 1 + traceBytes + message.byteLength;
   const frame = Buffer.allocUnsafe(size);
   frame.writeUInt32BE(size - 4, 0);

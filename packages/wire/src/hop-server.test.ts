@@ -100,9 +100,12 @@ it("hands the request's traceparent to the handler's context, and none when the 
   const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
   socket.write(encodeHopRequest(1, getPath, undefined, "", get("trace"), traceparent));
   socket.write(encodeHopRequest(2, getPath, undefined, "", get("trace")));
-  const [first, second] = await answers(2);
+  // Not a traceparent (non-ASCII, too long): not carried, and the message after it arrives intact.
+  socket.write(encodeHopRequest(3, getPath, undefined, "", get("trace"), `00-é${"f".repeat(300)}`));
+  const [first, second, third] = await answers(3);
   const textOf = (frame: HopFrame | undefined) =>
     frame?.kind === 2 && frame.message ? fromBinary(GetResponseSchema, frame.message).value : new Uint8Array();
   expect(new TextDecoder().decode(textOf(first))).toBe(traceparent);
   expect(new TextDecoder().decode(textOf(second))).toBe("none");
+  expect(new TextDecoder().decode(textOf(third))).toBe("none");
 });

@@ -43,3 +43,4 @@ export type {
 } from "./service-handlers.js";
 export { statusFromResponse } from "./status-from-response.js";
 export { waitForDrain } from "./wait-for-drain.js";
+export { validTraceparent } from "./traceparent.js";

@@ -13,6 +13,7 @@ import { waitForDrain } from "./wait-for-drain.js";
 import { decodeSingleFrame, encodeFrame } from "./grpc-frame.js";
 import type { GrpcMethod } from "./grpc-method-table.js";
 import { callerIdentityHeader, decodeCallerIdentity } from "./caller-identity-header.js";
+import { validTraceparent } from "./traceparent.js";
 import type { CallerIdentity } from "./service-handlers.js";
 import { statusFromError, statusTrailers } from "./grpc-status.js";
 import { asMessage } from "./as-message.js";
@@ -142,10 +143,9 @@ async function runCall(
   await runHandler(stream, method, request, timeoutMs, identity, traceparentOf(headers));
 }
 
-/** The call's traceparent header, when it has exactly one. */
+/** The call's traceparent header, when it is one well-formed value. */
 function traceparentOf(headers: IncomingHttpHeaders): string | undefined {
-  const value = headers.traceparent;
-  return typeof value === "string" ? value : undefined;
+  return validTraceparent(headers.traceparent);
 }
 
 /** The caller: as the proxy verified it in-process, else from the prism-identity header where that is trusted. */

@@ -45,6 +45,10 @@ export function resolveConnection(options: GlobalOptions, urlSource: string, env
   } catch {
     url = new URL("invalid:");
   }
+  if (url.username !== "" || url.password !== "") {
+    // It would be echoed in output and messages: credentials go in PRISM_TOKEN or the login cache.
+    throw new UsageError(`${urlSource}: a URL with a user name or password is not taken; give a token with PRISM_TOKEN or prismctl login`);
+  }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new UsageError(`${urlSource} ${JSON.stringify(options.url)}: expected an http:// or https:// URL such as http://127.0.0.1:8980`);
   }

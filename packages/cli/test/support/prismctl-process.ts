@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 
 /** The built executable under test. */
 export const prismctlBin = fileURLToPath(new URL("../../dist/bin/prismctl.js", import.meta.url));
@@ -140,4 +141,21 @@ export async function runPrismctl(args: string[], options: PrismctlRunOptions = 
 export function killPrismctlProcesses(): void {
   for (const child of running) child.kill("SIGKILL");
   running.clear();
+}
+
+/** Runs prismctl against the proxy at `url()` (read per call: the proxy starts in beforeAll). */
+export function prismctlAt(url: () => string): {
+  /** Runs a command; resolves with its exit code and output. */
+  cli: (args: string[], options?: PrismctlRunOptions) => Promise<PrismctlResult>;
+  /** Runs a command, expects exit 0 and nothing on stderr, and parses stdout as one JSON document. */
+  json: (args: string[], options?: PrismctlRunOptions) => Promise<unknown>;
+} {
+  const cli = (args: string[], options?: PrismctlRunOptions) => runPrismctl(["--url", url(), ...args], options);
+  const json = async (args: string[], options?: PrismctlRunOptions) => {
+    const result = await cli(args, options);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    return JSON.parse(result.stdout) as unknown;
+  };
+  return { cli, json };
 }

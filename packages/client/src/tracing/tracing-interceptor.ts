@@ -39,6 +39,8 @@ export function createTracingInterceptor(api?: OtelApi): Interceptor {
         span.end();
         return response;
       }
+      // A stream the caller never reads still ends its span when the call is aborted.
+      request.signal.addEventListener("abort", () => span.isRecording() && span.end(), { once: true });
       const messages = response.message;
       return {
         ...response,

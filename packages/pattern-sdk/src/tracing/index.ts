@@ -6,7 +6,6 @@ export {
   contextOfTraceparent,
   endCallSpan,
   inTraceContext,
-  setTracingEnabled,
   startCallSpan,
   traceparentOf,
   tracingEnabled,

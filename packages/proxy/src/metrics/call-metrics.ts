@@ -65,6 +65,7 @@ export class CallMetrics {
     private readonly absentNamespace: string,
   ) {
     const all = () => {
+      this.forgetRemovedNamespaces();
       const served = [...this.stats.values()].flatMap((byPath) => [...byPath.values()]);
       const unroutedUsed = this.unrouted.inFlight > 0 || this.unrouted.byCode.some((count) => count > 0);
       return unroutedUsed ? [this.unrouted, ...served] : served;
@@ -109,6 +110,14 @@ export class CallMetrics {
       ended = true;
       stats.finish(code, (performance.now() - startedAt) / 1000);
     };
+  }
+
+  /** Drops the counts of namespaces no longer served once none of their calls is open (namespaces deleted through the admin API stop being labels). */
+  private forgetRemovedNamespaces(): void {
+    for (const [namespace, byPath] of this.stats) {
+      if (namespace === "" || this.isNamespace(namespace)) continue;
+      if ([...byPath.values()].every((stats) => stats.inFlight === 0)) this.stats.delete(namespace);
+    }
   }
 
   private lookup(header: string | string[] | undefined, path: string): MethodStats {

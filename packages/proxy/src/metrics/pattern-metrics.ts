@@ -46,6 +46,28 @@ interface ScrapedValue {
 /** Multicast outcomes reported as `multicast_<status>` details. */
 const multicastStatuses = ["delivered", "not_listening", "timeout", "failed"] as const;
 
+/** How long a scrape waits for one pattern's health (a hung backend check must not hold every later scrape). */
+const healthTimeoutMs = 2000;
+
+/** Longest `pattern` label (a process pattern names itself at Initialize). */
+const maxPatternLabel = 64;
+
+/** The runtime's health, or UNHEALTHY when it fails or does not answer within `timeoutMs`. */
+async function healthWithin(runtime: PatternRuntime, timeoutMs: number): Promise<HealthReport> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<HealthReport>((resolve) => {
+    timer = setTimeout(() => resolve({ status: "UNHEALTHY", message: `no health answer within ${timeoutMs} ms` }), timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      runtime.health().catch((error: Error): HealthReport => ({ status: "UNHEALTHY", message: error.message })),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Registers the pattern metrics on `registry`; values are read from `entries` at each scrape. */
 export function registerPatternMetrics(registry: Registry, entries: PatternEntries): void {
   const labelNames = ["namespace", "api", "pattern"] as const;
@@ -76,17 +98,21 @@ export function registerPatternMetrics(registry: Registry, entries: PatternEntri
   const refresh = async () => {
     for (const each of all) each.reset();
     const reports = [...entries()].map(async ({ namespace, api, runtime }) => {
-      const report = await runtime.health().catch((error: Error): HealthReport => ({ status: "UNHEALTHY", message: error.message }));
-      const labels = { namespace, api, pattern: runtime.description };
+      const report = await healthWithin(runtime, healthTimeoutMs);
+      const labels = { namespace, api, pattern: runtime.description.slice(0, maxPatternLabel) };
       for (const state of states) health.set({ ...labels, state }, report.status === state ? 1 : 0);
       restarts.set(labels, runtime.restarts ?? 0);
       const values = report.details ?? {};
       for (const [from, detail, metric] of details) {
+        // Details come from the pattern: only finite, non-negative numbers become samples.
         const value = Number(values[detail]);
-        if (from === api && values[detail] !== undefined && Number.isFinite(value)) metric.set(labels, value);
+        if (from === api && values[detail] !== undefined && Number.isFinite(value) && value >= 0) metric.set(labels, value);
       }
       if (api === "registry" && values.multicast_delivered !== undefined) {
-        for (const status of multicastStatuses) multicast.set({ ...labels, status }, Number(values[`multicast_${status}`]) || 0);
+        for (const status of multicastStatuses) {
+          const value = Number(values[`multicast_${status}`]);
+          multicast.set({ ...labels, status }, Number.isFinite(value) && value >= 0 ? value : 0);
+        }
       }
       const usage = values.pid === undefined ? undefined : await readProcessUsage(Number(values.pid));
       if (usage !== undefined) {

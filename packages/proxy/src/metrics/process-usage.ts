@@ -12,20 +12,19 @@ export interface ProcessUsage {
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on every Linux Node supports). */
 const ticksPerSecond = 100;
-/** Bytes per page of /proc/<pid>/statm. */
-const pageBytes = 4096;
 
 /** The usage of process `pid`, or undefined when /proc does not tell (not Linux, process gone). */
 export async function readProcessUsage(pid: number): Promise<ProcessUsage | undefined> {
   if (process.platform !== "linux" || !(pid > 0)) return undefined;
   try {
-    const [stat, statm] = await Promise.all([readFile(`/proc/${pid}/stat`, "utf8"), readFile(`/proc/${pid}/statm`, "utf8")]);
+    const [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, "utf8"), readFile(`/proc/${pid}/status`, "utf8")]);
     // Fields after the command name (which may hold spaces) start at state: utime and stime are fields 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const cpuTicks = Number(fields[11]) + Number(fields[12]);
-    const residentPages = Number(statm.split(" ")[1]);
-    if (!Number.isFinite(cpuTicks) || !Number.isFinite(residentPages)) return undefined;
-    return { residentBytes: residentPages * pageBytes, cpuSeconds: cpuTicks / ticksPerSecond };
+    // VmRSS is in kB whatever the page size.
+    const residentKiB = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
+    if (!Number.isFinite(cpuTicks) || !Number.isFinite(residentKiB)) return undefined;
+    return { residentBytes: residentKiB * 1024, cpuSeconds: cpuTicks / ticksPerSecond };
   } catch {
     return undefined;
   }

@@ -6,16 +6,16 @@ import type { DescService, Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, createContextKey, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AdminService } from "@prism/proto/admin/v1";
-import type { CallContext } from "@prism/wire";
+import { type CallContext, validTraceparent } from "@prism/wire";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { AdminServiceHandlers } from "../admin/admin-handlers.js";
 import type { Authorizer } from "../auth/authorizer.js";
 import { permissionOf } from "../auth/method-permissions.js";
 import type { CallerIdentity } from "@prism/wire";
-import { type CallSpan, endCallSpan, startCallSpan, traceparentOf, withCallSpan } from "@prism/pattern-sdk/tracing";
+import { type CallSpan, endCallSpan, startCallSpan, traceparentOf, tracingEnabled, withCallSpan } from "@prism/pattern-sdk/tracing";
 import { apiServices } from "../config/api-names.js";
-import { callSpanAttributes } from "../tracing/call-span-attributes.js";
+import { callSpanAttributes, spanNameOf } from "../tracing/call-span-attributes.js";
 import type { CallEnd, CallMetrics } from "../metrics/call-metrics.js";
 import { namespaceHeader, type NamespaceRouter } from "./namespace-router.js";
 
@@ -58,27 +58,43 @@ function buildFrontDoor(router: NamespaceRouter, readMaxBytes: number, options: 
       for (const service of Object.values(apiServices)) {
         connect.service(service, forwardingImpl(service, router, options.authorizer, options.calls) as never);
       }
-      if (options.admin !== undefined) connect.service(AdminService, adminImpl(options.admin, options.authorizer) as never);
+      if (options.admin !== undefined) connect.service(AdminService, adminImpl(options.admin, options.authorizer, options.calls) as never);
     },
   }) as FrontDoorHandler;
 }
 
-/** The admin handlers behind the proxy-level admin check. */
-function adminImpl(handlers: AdminServiceHandlers, authorizer: Authorizer | undefined): Record<string, unknown> {
+/** The admin handlers behind the proxy-level admin check, recorded like every call. */
+function adminImpl(
+  handlers: AdminServiceHandlers,
+  authorizer: Authorizer | undefined,
+  calls: CallMetrics | undefined,
+): Record<string, unknown> {
   const impl: Record<string, unknown> = {};
   for (const method of AdminService.methods) {
     const handler = handlers[method.localName as keyof AdminServiceHandlers] as (
       request: Message,
       context: CallContext,
     ) => Promise<unknown>;
+    const path = `/${AdminService.typeName}/${method.name}`;
     impl[method.localName] = async (request: Message, context: HandlerContext) => {
-      let identity: CallerIdentity | undefined;
-      if (authorizer !== undefined) {
-        const decision = await authorizer.check(context.requestHeader.get("authorization") ?? undefined, undefined, "admin");
-        if (decision instanceof ConnectError) throw decision;
-        identity = decision.caller;
+      // The admin service is not namespaced: its calls count under namespace "".
+      const call = observeCall(context, path, calls, "");
+      try {
+        let identity: CallerIdentity | undefined;
+        if (authorizer !== undefined) {
+          const decision = await authorizer.check(context.requestHeader.get("authorization") ?? undefined, undefined, "admin");
+          if (decision instanceof ConnectError) throw decision;
+          identity = decision.caller;
+        }
+        const response = await withCallSpan(call.callSpan, () =>
+          handler(request, { signal: context.signal, identity, traceparent: call.traceparent }),
+        );
+        call.end(0);
+        return response;
+      } catch (error) {
+        call.end(ConnectError.from(error).code);
+        throw error;
       }
-      return handler(request, { signal: context.signal, identity, traceparent: context.requestHeader.get("traceparent") ?? undefined });
     };
   }
   return impl;
@@ -112,22 +128,7 @@ function forwardingImpl(
       };
       return { runtime: route.runtime, options };
     };
-    /** Starts recording the call (metrics, and a span when tracing is on); `end` takes its code. */
-    const observe = (context: HandlerContext): ObservedCall => {
-      const namespace = context.requestHeader.get(namespaceHeader) ?? undefined;
-      const endMetrics = calls?.begin(namespace, path) ?? noEnd;
-      const caller = context.requestHeader.get("traceparent") ?? undefined;
-      const callSpan = startCallSpan(path.slice(1), caller, callSpanAttributes(path, namespace ?? router.absentNamespace));
-      if (callSpan === undefined) return { traceparent: caller, callSpan, end: endMetrics };
-      return {
-        traceparent: traceparentOf(callSpan.span),
-        callSpan,
-        end: (code) => {
-          endMetrics(code);
-          if (callSpan.span.isRecording()) endCallSpan(callSpan.span, code);
-        },
-      };
-    };
+    const observe = (context: HandlerContext) => observeCall(context, path, calls, router.absentNamespace);
     if (method.methodKind === "unary") {
       impl[method.localName] = async (request: Message, context: HandlerContext) => {
         const call = observe(context);
@@ -169,6 +170,24 @@ function forwardingImpl(
     }
   }
   return impl;
+}
+
+/** Starts recording a call to `path` (metrics, and a span when tracing is on); `end` takes its code. */
+function observeCall(context: HandlerContext, path: string, calls: CallMetrics | undefined, absentNamespace: string): ObservedCall {
+  const namespace = context.requestHeader.get(namespaceHeader) ?? undefined;
+  const endMetrics = calls?.begin(namespace, path) ?? noEnd;
+  const caller = validTraceparent(context.requestHeader.get("traceparent"));
+  if (!tracingEnabled()) return { traceparent: caller, callSpan: undefined, end: endMetrics };
+  const callSpan = startCallSpan(spanNameOf(path), caller, callSpanAttributes(path, namespace ?? absentNamespace));
+  if (callSpan === undefined) return { traceparent: caller, callSpan, end: endMetrics };
+  return {
+    traceparent: traceparentOf(callSpan.span),
+    callSpan,
+    end: (code) => {
+      endMetrics(code);
+      if (callSpan.span.isRecording()) endCallSpan(callSpan.span, code);
+    },
+  };
 }
 
 /** A call being recorded: the traceparent to hand on, its span when traced, and how it ends. */

@@ -21,6 +21,7 @@ import {
   resetStream,
   respondWithStatus,
   statusTrailers,
+  validTraceparent,
 } from "@prism/wire";
 import { type ClientHttp2Session, constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { dataPlaneMethods } from "../config/api-names.js";
@@ -75,7 +76,8 @@ export function forwardGrpcCall(
   // Built from scratch: a prism-identity header a client sent is never passed on.
   if (identity !== undefined) upstreamHeaders[callerIdentityHeader] = encodeCallerIdentity(identity);
   // The trace context goes on (the proxy's own span, when it traces; else the caller's, untouched).
-  if (typeof headers.traceparent === "string") upstreamHeaders.traceparent = headers.traceparent;
+  const traceparent = validTraceparent(headers.traceparent);
+  if (traceparent !== undefined) upstreamHeaders.traceparent = traceparent;
   let upstream: ReturnType<ClientHttp2Session["request"]>;
   try {
     upstream = session.request(upstreamHeaders);

@@ -14,6 +14,7 @@ import {
   ignoreError,
   respondWithMessage,
   respondWithStatus,
+  validTraceparent,
 } from "@prism/wire";
 import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import type { HopConnection, HopOutcome } from "../patterns/hop-connection.js";
@@ -96,7 +97,7 @@ export function forwardUnaryOverHop(
       );
       return;
     }
-    const traceparent = typeof headers.traceparent === "string" ? headers.traceparent : "";
+    const traceparent = validTraceparent(headers.traceparent) ?? "";
     callId = hop.call(
       headers[":path"] as string,
       timeoutMs,

@@ -79,8 +79,6 @@ interface SessionState {
 /** Creates (not yet listening) the proxy's server. */
 export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorHandler, options: ProxyServerOptions): ProxyServer {
   const { overload, logger, calls } = options;
-  let openStreams = 0;
-  const onAnyStreamClose = () => openStreams--;
   const warnings = new RateLimitedWarnings(logger);
   const limits = new ConnectionLimits(overload, warnings);
   const onSessionError = (error: Error) => logger.debug(`an HTTP/2 connection failed: ${error.message}`);
@@ -181,8 +179,6 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
     socket.once("close", () => sessions.delete(session));
   });
   h2.on("stream", (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
-    openStreams++;
-    stream.once("close", onAnyStreamClose);
     const state = sessions.get(stream.session as ServerHttp2Session);
     if (state) {
       state.open++;
@@ -236,7 +232,10 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
       return limits.open;
     },
     get streams() {
-      return openStreams;
+      // Counted per connection already; summed only when asked (a metrics scrape).
+      let open = 0;
+      for (const state of sessions.values()) open += state.open;
+      return open;
     },
     stopAccepting,
     close(graceMs) {

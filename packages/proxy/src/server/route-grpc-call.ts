@@ -22,6 +22,8 @@ export interface InProcessServices {
   readonly callOptions: ServeCallOptions;
   /** Those of `methods` served without authentication (health, reflection), by path; the rest need the proxy admin permission. */
   readonly open?: ReadonlyMap<string, OpenMethod>;
+  /** Bounds of the open methods' calls (anyone may make them: smaller requests). */
+  readonly openCallOptions?: ServeCallOptions;
 }
 
 /** Hands the call on `stream` to its namespace's runtime (or to the proxy's own services), or ends it with the routing status. */
@@ -37,8 +39,10 @@ export function routeGrpcCall(
   const method = own?.methods.get(path);
   if (method !== undefined) {
     const open = (own as InProcessServices).open?.get(path);
-    if (open !== undefined) void serveGrpcCall(stream, headers, open(headers), (own as InProcessServices).callOptions);
-    else serveOwnCall(stream, headers, method, own as InProcessServices, onStreamError, authorizer);
+    if (open !== undefined) {
+      const { callOptions, openCallOptions } = own as InProcessServices;
+      void serveGrpcCall(stream, headers, open(headers), openCallOptions ?? callOptions);
+    } else serveOwnCall(stream, headers, method, own as InProcessServices, onStreamError, authorizer);
     return;
   }
   const route = router.route(headers[namespaceHeader], path);

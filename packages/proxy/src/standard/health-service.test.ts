@@ -47,7 +47,7 @@ function setUp() {
       return { status: state.b };
     }),
   );
-  return { router, state, health: new HealthService(router, 10) };
+  return { router, state, health: new HealthService(router, 10, 0) };
 }
 
 const context = (signal = new AbortController().signal): CallContext => ({ signal });
@@ -63,6 +63,15 @@ async function check(health: HealthService, service: string, namespace?: string)
 }
 
 describe("HealthService", () => {
+  it("asks the patterns at most once per snapshot for a burst of Check calls (they need no token)", async () => {
+    const report = vi.fn(async (): Promise<HealthReport> => ({ status: "HEALTHY" }));
+    const router = new NamespaceRouter();
+    router.add("a", "keyvalue", pattern(report));
+    const health = new HealthService(router, 10, 60_000);
+    for (let i = 0; i < 50; i++) expect(await check(health, keyvalue)).toBe(ServingStatus.SERVING);
+    expect(report).toHaveBeenCalledTimes(1);
+  });
+
   it("maps pattern health to SERVING / NOT_SERVING, over every namespace or one", async () => {
     const { health, state } = setUp();
     expect(await check(health, "")).toBe(ServingStatus.SERVING);

@@ -12,6 +12,15 @@ import { HealthWatch } from "./health-watch.js";
 import { servedServices } from "./served-services.js";
 import { type HealthTarget, servingStatus, targetOf } from "./serving-status.js";
 
+/** How long a health answer's view of the patterns is reused for Check and List (default). */
+const defaultSnapshotMs = 1000;
+
+/** Most distinct questions remembered (namespace names come from callers). */
+const maxSnapshots = 256;
+
+/** Most Watch streams open at once over every connection. */
+const maxWatches = 1000;
+
 /** How often open Watch streams look at the patterns' health (default). */
 export const healthPollMs = 1000;
 
@@ -19,6 +28,8 @@ export const healthPollMs = 1000;
 export class HealthService {
   private shuttingDown = false;
   private readonly watches = new Set<HealthWatch>();
+  /** The last binding states per question (API or all, namespace or all), and when they were asked for. */
+  private readonly snapshots = new Map<string, { at: number; states: Promise<BindingStates> }>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
 
@@ -27,6 +38,8 @@ export class HealthService {
     private readonly router: NamespaceRouter,
     /** How often open Watch streams look at the patterns' health. */
     private readonly pollMs = healthPollMs,
+    /** How long Check and List reuse one look at the patterns' health. */
+    private readonly snapshotMs = defaultSnapshotMs,
   ) {}
 
   /** The handlers for calls that name `namespace` in their prism-namespace header (undefined: no header). */
@@ -55,7 +68,7 @@ export class HealthService {
 
   /** List: every service the proxy serves (with a namespace: those it serves there) and its status. */
   private async list(namespace: string | undefined): Promise<{ statuses: Record<string, { status: ServingStatus }> }> {
-    const states = await bindingStates(this.router, { namespace });
+    const states = await this.recentStates(`*|${namespace ?? ""}`, () => bindingStates(this.router, { namespace }));
     const statuses: Record<string, { status: ServingStatus }> = {};
     for (const service of ["", ...servedServices.map((served) => served.typeName)]) {
       const status = servingStatus(targetOf(service), namespace, states, this.shuttingDown);
@@ -66,6 +79,12 @@ export class HealthService {
 
   /** Watch: the current status at once, then each change (SERVICE_UNKNOWN while unknown) until the caller leaves or the proxy closes. */
   private async *watch(service: string, namespace: string | undefined, signal: AbortSignal): AsyncGenerator<{ status: ServingStatus }> {
+    if (this.watches.size >= maxWatches) {
+      throw new ConnectError(
+        `the proxy has ${maxWatches} health Watch streams open, the most it serves; retry later`,
+        Code.ResourceExhausted,
+      );
+    }
     const target = targetOf(service);
     const first =
       servingStatus(target, namespace, await this.statesFor(target, namespace), this.shuttingDown) ?? ServingStatus.SERVICE_UNKNOWN;
@@ -91,7 +110,21 @@ export class HealthService {
   /** The binding states a question about `target` needs (none unless it is a data-plane API). */
   private statesFor(target: HealthTarget | undefined, namespace: string | undefined): Promise<BindingStates> {
     if (target === undefined || target === "proxy") return Promise.resolve(noBindings);
-    return bindingStates(this.router, { api: target, namespace });
+    return this.recentStates(`${target}|${namespace ?? ""}`, () => bindingStates(this.router, { api: target, namespace }));
+  }
+
+  /**
+   * Binding states asked for at most once per snapshotMs per question: health calls need no
+   * token, so a flood of them must not become a flood of backend health checks.
+   */
+  private recentStates(key: string, load: () => Promise<BindingStates>): Promise<BindingStates> {
+    const now = Date.now();
+    const recent = this.snapshots.get(key);
+    if (recent !== undefined && now - recent.at < this.snapshotMs) return recent.states;
+    if (this.snapshots.size >= maxSnapshots) this.snapshots.clear();
+    const states = load();
+    this.snapshots.set(key, { at: now, states });
+    return states;
   }
 
   private startPolling(): void {

@@ -4,15 +4,15 @@
 // (or without a tracer provider registered by the application) calls go on untraced.
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 
-/** The part of @opentelemetry/api this interceptor uses. */
+/** @opentelemetry/api (never named in an exported signature, so the published types do not need it installed). */
 type OtelApi = typeof import("@opentelemetry/api");
 
 /** gRPC codes that mark a client span as failed (OpenTelemetry's RPC conventions: every non-OK code). */
 const spanError = 2; // SpanStatusCode.ERROR
 
-/** The interceptor; `api` is the OpenTelemetry API to use (default: import("@opentelemetry/api") on the first call). */
-export function createTracingInterceptor(api?: OtelApi): Interceptor {
-  let loading: Promise<OtelApi | undefined> | undefined = api === undefined ? undefined : Promise.resolve(api);
+/** The interceptor; it imports @opentelemetry/api on its first call (and traces nothing when that is not installed). */
+export function createTracingInterceptor(): Interceptor {
+  let loading: Promise<OtelApi | undefined> | undefined;
   return (next) => async (request) => {
     loading ??= import("@opentelemetry/api").catch(() => undefined);
     const otel = await loading;

@@ -49,7 +49,7 @@ export interface Http1Flood {
 
 const piece = Buffer.alloc(256 * 1024, 0x61);
 /** See writeBody. */
-const pauseAfterHeadMs = 100;
+const pauseAfterHeadMs = 500;
 
 /** Starts the flood. */
 export async function startHttp1Flood(options: Http1FloodOptions): Promise<Http1Flood> {
@@ -127,7 +127,11 @@ function frameHeader(length: number): Buffer {
  * stops when it closes.
  */
 async function writeBody(socket: Socket, outcome: Http1Outcome, total: number, chunked: boolean, first?: Buffer): Promise<void> {
-  await sleep(pauseAfterHeadMs);
+  // Until an answer came (then a moment for the rest of it) or the pause is over: a proxy busy with
+  // the previous case may take longer than a fixed short pause to answer.
+  const until = Date.now() + pauseAfterHeadMs;
+  while (Date.now() < until && outcome.status === undefined && !outcome.closed) await sleep(10);
+  if (outcome.status !== undefined) await sleep(20);
   while (outcome.sent < total && !socket.destroyed && socket.writable) {
     const room = total - outcome.sent;
     const bytes =

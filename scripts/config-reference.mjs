@@ -13,6 +13,7 @@ const {
   corsSchema,
   healthSchema,
   metricsSchema,
+  natsConfigSourceSchema,
   overloadSchema,
   stateSchema,
   topLevelSchema,
@@ -72,6 +73,14 @@ ${table(metricsSchema, "metrics.")}
 ## OpenTelemetry traces: \`tracing\`
 
 ${table(tracingSchema, "tracing.")}
+
+## Namespaces shared by several proxies: \`configSource.nats\`
+
+With \`servers\` set, namespaces are entries of a NATS JetStream KV bucket that every proxy
+watches and applies live; this file's \`namespaces\` only seed an empty bucket, and admin API
+changes are written to the bucket (README, "Several proxies as one").
+
+${table(natsConfigSourceSchema, "configSource.nats.")}
 
 ## Who may call: \`auth\`
 

@@ -20,6 +20,7 @@ export {
   type BindingConfig,
 } from "./config/proxy-config.js";
 export { type AuthConfig, authClaimsSchema, authSchema } from "./auth/auth-config.js";
+export { configSourceSchema, type NatsConfigSource, natsConfigSourceSchema } from "./config/config-source-schema.js";
 export { apiNames, type ApiName } from "./config/api-names.js";
 export { type OverloadConfig, overloadSchema } from "./config/overload-config.js";
 export { PatternStartError } from "./patterns/pattern-process.js";

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { createAdminHandlers } from "./admin/admin-handlers.js";
 import { NamespaceManager } from "./admin/namespace-manager.js";
 import { NamespaceStateFile } from "./admin/namespace-state-file.js";
-import type { NamespaceConfig, ProxyConfig } from "./config/proxy-config.js";
+import { type NamespaceConfig, parseNamespace, type ProxyConfig } from "./config/proxy-config.js";
 import { Authorizer, type NamespaceAccess } from "./auth/authorizer.js";
 import { createTokenVerifier } from "./auth/token-verifier.js";
 import { effectiveAuthMode } from "./config/proxy-config.js";
@@ -35,6 +35,7 @@ import { createMetricsServer, withMetricsEndpoint } from "./metrics/metrics-endp
 import { methodLabels } from "./metrics/method-labels.js";
 import { ProxyMetrics } from "./metrics/proxy-metrics.js";
 import { startProxyTracing } from "./tracing/start-proxy-tracing.js";
+import { SharedNamespaces, type SharedStart } from "./config-source/shared-namespaces.js";
 import { proxyVersion } from "./version.js";
 
 /** The proxy could not open its listening address (in use, not permitted, not an address of this host). */
@@ -70,7 +71,10 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   const startedAtMs = Date.now();
   const logger = options.logger ?? createLogger({ fields: { component: "proxy" } });
   const stateFile = config.stateFile === undefined ? undefined : new NamespaceStateFile(config.stateFile, `prism-proxy ${proxyVersion}`);
-  const initial = initialNamespaces(config, stateFile, logger);
+  const sharedSource =
+    config.configSource === undefined ? undefined : await SharedNamespaces.start(config.configSource, config.namespaces, logger);
+  const initial =
+    sharedSource === undefined ? initialNamespaces(config, stateFile, logger) : sharedNamespaces(sharedSource.start, config, logger);
   const router = new NamespaceRouter(config.absentNamespace);
   const shared: SharedBounds = {
     buffered: new ByteBudget(config.overload.maxBufferedBytes, config.overload.maxBufferedBytesPerClient),
@@ -103,12 +107,16 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
   };
   try {
     await namespaces.start(initial.namespaces.values(), initial.file);
+    sharedSource?.shared.follow(namespaces);
   } catch (error) {
+    await sharedSource?.shared.close();
     await stopAfterFailure();
     throw error;
   }
 
-  const admin = createAdminHandlers(namespaces, { version: proxyVersion, startedAtMs });
+  // With a shared source, admin changes go to the bucket and reach every proxy from there.
+  const admin = createAdminHandlers(namespaces, { version: proxyVersion, startedAtMs }, sharedSource?.shared ?? namespaces);
+  const configState = sharedSource === undefined ? undefined : () => sharedSource.shared.state;
   const metrics = config.metrics.enabled
     ? new ProxyMetrics({
         methods: methodLabels(
@@ -119,6 +127,7 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
         isNamespace: (name) => router.has(name),
         absentNamespace: config.absentNamespace,
         patterns: () => router.entries(),
+        config: configState,
       })
     : undefined;
   // The front door reads no more than the largest message any namespace accepts now.
@@ -138,7 +147,7 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
     maxDeadlineMs: shared.maxDeadlineMs,
     onRefused: shared.onRefused,
   };
-  const api = withHealthEndpoint(router, config.health, withFrontDoorLimits(limits, withDecodeErrorStatus(connect)));
+  const api = withHealthEndpoint(router, config.health, withFrontDoorLimits(limits, withDecodeErrorStatus(connect)), configState);
   // Metrics on the API port unless they have a listener of their own.
   const scrapedHere = metrics !== undefined && config.metrics.listen === "";
   const frontDoor = withCors(config.cors, scrapedHere ? withMetricsEndpoint(metrics, config.metrics.path, logger, api) : api, logger);
@@ -209,6 +218,7 @@ export async function startProxy(config: ProxyConfig, options: StartProxyOptions
     close() {
       closing ??= (async () => {
         logger.info("shutting down: closing the listener, then draining and stopping patterns");
+        await sharedSource?.shared.close(); // no more changes from the bucket while stopping
         // Stop accepting first; then stop the patterns, which ends open calls (subscriptions with
         // UNAVAILABLE, in-flight calls after their drain); then close what connections remain.
         standard.health.shutDown(); // health answers NOT_SERVING from now on; Watch streams are told and end
@@ -241,6 +251,23 @@ async function createAuthorizer(config: ProxyConfig, logger: Logger): Promise<Au
     `callers must send a bearer token from ${config.auth.issuer} for ${config.auth.audience.join(" or ")} (keys: ${verifier.keySource})`,
   );
   return new Authorizer(verifier, namespaceAccess(config), new Set(config.auth.admin), config.auth.tokenCacheSize);
+}
+
+/** The shared source's namespaces, validated like prism.yaml's; an entry that is not valid is logged and left out. */
+function sharedNamespaces(
+  start: SharedStart,
+  config: ProxyConfig,
+  logger: Logger,
+): { namespaces: ReadonlyMap<string, NamespaceConfig>; file: string | undefined } {
+  const namespaces = new Map<string, NamespaceConfig>();
+  for (const [name, mapping] of start.namespaces) {
+    try {
+      namespaces.set(name, parseNamespace(name, mapping, { file: start.origin, path: `namespaces.${name}`, baseDir: config.baseDir }));
+    } catch (error) {
+      logger.error(`namespace "${name}" of ${start.origin} is not valid and is not served: ${(error as Error).message}`);
+    }
+  }
+  return { namespaces, file: start.origin };
 }
 
 /**

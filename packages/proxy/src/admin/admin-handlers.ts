@@ -24,19 +24,25 @@ export type AdminServiceHandlers = ServiceHandlers<typeof AdminService>;
 const healthStatus = { HEALTHY: HealthStatus.HEALTHY, DEGRADED: HealthStatus.DEGRADED, UNHEALTHY: HealthStatus.UNHEALTHY } as const;
 const isolation = { inprocess: Isolation.INPROCESS, process: Isolation.PROCESS } as const;
 
-/** The AdminService handlers of one proxy; each runs in its call's trace context, so the changes it logs carry the trace id. */
-export function createAdminHandlers(manager: NamespaceManager, facts: ProxyFacts): AdminServiceHandlers {
+/** Where the admin API's changes go: the manager itself, or a shared source that every proxy follows. */
+export type NamespaceWrites = Pick<NamespaceManager, "create" | "update" | "delete">;
+
+/**
+ * The AdminService handlers of one proxy; changes go to `writes` (default: this proxy's manager).
+ * Each runs in its call's trace context, so the changes it logs carry the trace id.
+ */
+export function createAdminHandlers(manager: NamespaceManager, facts: ProxyFacts, writes: NamespaceWrites = manager): AdminServiceHandlers {
   const handlers: AdminServiceHandlers = {
     listNamespaces: async () => ({ namespaces: manager.list().map(toWire) }),
     getNamespace: async (request) => ({ namespace: toWire(manager.get(request.name)) }),
     createNamespace: async (request, context) => ({
-      namespace: toWire(await manager.create(request.name, parseConfigJson(request.configJson), changeContext(context))),
+      namespace: toWire(await writes.create(request.name, parseConfigJson(request.configJson), changeContext(context))),
     }),
     updateNamespace: async (request, context) => ({
-      namespace: toWire(await manager.update(request.name, parseConfigJson(request.configJson), changeContext(context))),
+      namespace: toWire(await writes.update(request.name, parseConfigJson(request.configJson), changeContext(context))),
     }),
     deleteNamespace: async (request, context) => {
-      await manager.delete(request.name, changeContext(context));
+      await writes.delete(request.name, changeContext(context));
       return {};
     },
     getStatus: async () => ({

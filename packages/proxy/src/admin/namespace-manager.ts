@@ -220,6 +220,17 @@ export class NamespaceManager {
   }
 
   /** Validates `input` exactly as prism.yaml's namespaces.<name>; INVALID_ARGUMENT with prism.yaml's message. */
+  /** Validates a namespace's name and mapping as create and update do (INVALID_ARGUMENT naming the field), starting nothing. */
+  validate(name: string, input: unknown): NamespaceConfig {
+    checkName(name);
+    return this.parse(name, input);
+  }
+
+  /** Whether `name` is served now. */
+  has(name: string): boolean {
+    return this.served.has(name);
+  }
+
   private parse(name: string, input: unknown): NamespaceConfig {
     try {
       return parseNamespace(name, input, { file: undefined, path: `namespaces.${name}`, baseDir: this.options.baseDir });

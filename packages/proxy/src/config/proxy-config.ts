@@ -10,6 +10,7 @@ import { principalPattern, principalRule } from "../auth/principal.js";
 import { type ApiName, apiNames } from "./api-names.js";
 import { namespaceNamePattern, namespaceNameRule } from "./namespace-name.js";
 import { type OverloadConfig, overloadSchema } from "./overload-config.js";
+import { configSourceSchema, type NatsConfigSource } from "./config-source-schema.js";
 
 /** Default listen address. */
 export const defaultListen = "127.0.0.1:8980";
@@ -132,6 +133,10 @@ export const topLevelSchema = {
     "authentication (OIDC/JWT) and proxy administrators; see the `auth.*` rows; absent = open, on loopback only",
     authSchema,
   ),
+  configSource: field.object(
+    "where namespaces live when several proxies serve as one: `nats` (`servers`, `bucket`); absent = this file's `namespaces`",
+    configSourceSchema,
+  ),
   state: field.object(
     "where admin API changes persist: `file` (default `prism.state.json` beside `prism.yaml`); once written, its namespaces replace `namespaces`",
     stateSchema,
@@ -217,8 +222,10 @@ export interface ProxyConfig {
   file: string | undefined;
   /** The folder relative paths are resolved in (pattern packages, module paths, commands): the file's, else the current one. */
   baseDir: string;
-  /** Where admin API changes persist (undefined without a config file: they are live only). */
+  /** Where admin API changes persist (undefined without a config file, or with a shared config source). */
   stateFile: string | undefined;
+  /** The NATS KV bucket namespaces come from, when several proxies share them. */
+  configSource: NatsConfigSource | undefined;
 }
 
 const originPattern = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/i;
@@ -273,9 +280,21 @@ export function parseProxyConfig(input: unknown, file: string | undefined): Prox
       problem: "names this config file: the proxy rewrites its state file, so give it a file of its own",
     });
   }
+  const nats = top.configSource.nats;
+  const configSource: NatsConfigSource | undefined =
+    nats.servers.length === 0
+      ? undefined
+      : {
+          servers: nats.servers,
+          bucket: nats.bucket,
+          snapshotFile:
+            file === undefined ? undefined : resolve(baseDir, nats.snapshotFile || `${basename(file, extname(file))}.snapshot.json`),
+          connectTimeoutMs: nats.connectTimeoutMs,
+        };
   return {
     listen: top.listen,
     namespaces,
+    configSource,
     cors: top.cors,
     absentNamespace: top.absentNamespace,
     auth,
@@ -285,7 +304,8 @@ export function parseProxyConfig(input: unknown, file: string | undefined): Prox
     tracing: top.tracing,
     file,
     baseDir,
-    stateFile,
+    // With a shared source the bucket is where changes persist, not a file of this proxy.
+    stateFile: configSource === undefined ? stateFile : undefined,
   };
 }
 

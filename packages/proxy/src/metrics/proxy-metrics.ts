@@ -2,6 +2,7 @@
 // and streams, and Node's process metrics (event-loop lag, heap, GC, CPU, memory) from prom-client.
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { CallMetrics, type NamespaceKnown } from "./call-metrics.js";
+import type { SharedState } from "../config-source/shared-namespaces.js";
 import type { MethodLabels } from "./method-labels.js";
 import { type PatternEntries, registerPatternMetrics } from "./pattern-metrics.js";
 
@@ -15,6 +16,8 @@ export interface ProxyMetricsSources {
   readonly absentNamespace: string;
   /** The served patterns. */
   readonly patterns: PatternEntries;
+  /** Where the namespaces stand against a shared config source (absent: prism.yaml's own). */
+  readonly config?: (() => SharedState) | undefined;
   /** Client connections and HTTP/2 streams open now (set once the server exists). */
   server?: { readonly connections: number; readonly streams: number };
 }
@@ -33,6 +36,7 @@ export class ProxyMetrics {
     collectDefaultMetrics({ register: this.registry });
     this.calls = new CallMetrics(this.registry, sources.methods, sources.isNamespace, sources.absentNamespace);
     registerPatternMetrics(this.registry, sources.patterns);
+    if (sources.config !== undefined) this.registerConfigState(sources.config);
     new Gauge({
       name: "prism_proxy_connections",
       help: "Client connections open now (HTTP/1.1 and HTTP/2)",
@@ -47,6 +51,26 @@ export class ProxyMetrics {
       registers: [this.registry],
       collect() {
         this.set(sources.server?.streams ?? 0);
+      },
+    });
+  }
+
+  /** Registers the config revision gauges when namespaces come from a shared source. */
+  private registerConfigState(config: () => SharedState): void {
+    new Gauge({
+      name: "prism_config_revision",
+      help: "The revision of the shared namespaces bucket this proxy runs (all proxies agree when equal)",
+      registers: [this.registry],
+      collect() {
+        this.set(config().revision);
+      },
+    });
+    new Gauge({
+      name: "prism_config_source_connected",
+      help: "1 while the connection to the shared namespaces source (NATS) is up",
+      registers: [this.registry],
+      collect() {
+        this.set(config().connected ? 1 : 0);
       },
     });
   }

@@ -4,6 +4,7 @@
 import type { HealthReport } from "@prism/pattern-sdk";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import type { SharedState } from "../config-source/shared-namespaces.js";
 import type { HealthConfig } from "../config/proxy-config.js";
 import type { FrontDoorHandler } from "./connect-front-door.js";
 import type { NamespaceRouter } from "./namespace-router.js";
@@ -41,8 +42,16 @@ export async function collectHealth(router: NamespaceRouter): Promise<HealthDocu
 /** The bare answer: the proxy is up and routing calls. */
 const servingBody = JSON.stringify({ status: "SERVING" });
 
-/** Wraps the front door so GET /healthz answers (bare, or the health document when `health.details`). */
-export function withHealthEndpoint(router: NamespaceRouter, config: HealthConfig, next: FrontDoorHandler): FrontDoorHandler {
+/**
+ * Wraps the front door so GET /healthz answers (bare, or the health document when `health.details`);
+ * with a shared config source, both say which revision this proxy runs and whether the source is reachable.
+ */
+export function withHealthEndpoint(
+  router: NamespaceRouter,
+  config: HealthConfig,
+  next: FrontDoorHandler,
+  configState?: () => SharedState,
+): FrontDoorHandler {
   return (request: IncomingMessage | Http2ServerRequest, response: ServerResponse | Http2ServerResponse) => {
     if (request.method !== "GET" || (request.url !== healthPath && !request.url?.startsWith(`${healthPath}?`))) {
       next(request, response);
@@ -51,13 +60,13 @@ export function withHealthEndpoint(router: NamespaceRouter, config: HealthConfig
     const headers = { "content-type": "application/json", "cache-control": "no-store" };
     if (!config.details) {
       (response as ServerResponse).writeHead(200, headers);
-      response.end(servingBody);
+      response.end(configState === undefined ? servingBody : JSON.stringify({ status: "SERVING", config: configState() }));
       return;
     }
     collectHealth(router).then(
       (document) => {
         (response as ServerResponse).writeHead(200, headers);
-        response.end(JSON.stringify(document));
+        response.end(JSON.stringify(configState === undefined ? document : { ...document, config: configState() }));
       },
       (error: Error) => {
         (response as ServerResponse).writeHead(500, { "content-type": "text/plain" });

@@ -18,6 +18,7 @@ const binariesOf: Record<string, string[]> = {
   "kv-redis": ["redis-server"],
   pubsub: ["nats-server"],
   registry: ["redis-server", "nats-server"],
+  "scale-out": ["redis-server"],
 };
 
 /** One row of `bench.mjs --json`. */

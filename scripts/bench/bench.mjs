@@ -24,6 +24,7 @@ import { measure } from "./measure.mjs";
 import { pubsubScaleScenario } from "./pubsub-scale-scenario.mjs";
 import { pubsubScenario } from "./pubsub-scenario.mjs";
 import { registryScenario } from "./registry-scenario.mjs";
+import { scaleOutScenario } from "./scale-out-scenario.mjs";
 import { markdownReport } from "./markdown-report.mjs";
 import { formatJson, formatTable, machineFacts } from "./report.mjs";
 import { throughputChart } from "./throughput-chart.mjs";
@@ -39,6 +40,7 @@ const scenarios = [
   pubsubScenario,
   pubsubScaleScenario,
   registryScenario,
+  scaleOutScenario,
   startupScenario,
 ];
 

@@ -79,3 +79,11 @@ export { type ErrorContext, errorReasonHeader, toPrismError } from "./errors/to-
 export { createDefaultTransport } from "#default-transport";
 export { createTracingInterceptor } from "./tracing/tracing-interceptor.js";
 export type { NodeGrpcTransport, PrismProtocol, TransportOptions } from "./transport/transport-options.js";
+export {
+  createEndpointPoolTransport,
+  type EndpointPin,
+  endpointPinKey,
+  type EndpointPoolOptions,
+  idempotentMethods,
+} from "./transport/endpoint-pool.js";
+export { type ReattachEvent, reattachBackoff } from "./stream-reattach.js";

@@ -11,6 +11,7 @@ import { type KeyValueClient, createKeyValueClient } from "./keyvalue-client.js"
 import { type PubSubClient, createPubSubClient } from "./pubsub-client.js";
 import { type RegistryClient, createRegistryClient } from "./registry-client.js";
 import { type FilterLimits, resolveFilterLimits } from "./registry-filter/filter-limits.js";
+import { type EndpointPoolOptions, createEndpointPoolTransport } from "./transport/endpoint-pool.js";
 import type { NodeGrpcTransport, PrismProtocol } from "./transport/transport-options.js";
 
 /** What the proxy accepts as a namespace name (anything else would be refused, or, with a control character, dropped on the way). */
@@ -63,16 +64,25 @@ export type PrismClientOptions = {
    * message's result; false sends one Publish call per message.
    */
   publishStream?: boolean;
+  /**
+   * With several URLs: how long an endpoint whose call failed UNAVAILABLE is avoided (default 5 s, doubling while it
+   * keeps failing, up to 60 s). Ignored with one URL.
+   */
+  endpointAvoidance?: Pick<EndpointPoolOptions, "avoidMs" | "maxAvoidMs">;
 } & (
   | {
-      /** Base URL of the proxy, e.g. "http://127.0.0.1:8980". */
-      url: string;
+      /**
+       * Base URL of the proxy, e.g. "http://127.0.0.1:8980"; or the URLs of several proxies: calls then go round
+       * robin over the healthy ones, reads are retried once on another after UNAVAILABLE, and subscriptions and
+       * registry listeners re-attach elsewhere (see "Several proxies" in the README).
+       */
+      url: string | readonly string[];
       /** A ready Connect transport; overrides url, protocol and httpVersion. */
       transport?: Transport;
     }
   | {
       /** Ignored when a transport is given. */
-      url?: string;
+      url?: string | readonly string[];
       /** A ready Connect transport; overrides url, protocol and httpVersion. */
       transport: Transport;
     }
@@ -97,23 +107,37 @@ export type PrismClient = {
 /** Creates a Prism client; the transport (and its connection) is shared by all withNamespace clients. */
 export function createPrismClient(options: PrismClientOptions): PrismClient {
   const base = options.transport ?? transportFor(options);
+  // Streams re-attach on another endpoint only when there is another endpoint to go to.
+  const reattach = options.transport === undefined && Array.isArray(options.url) && options.url.length > 1;
   const transport = options.token === undefined ? base : withToken(base, options.token);
   const settings = { headers: { ...options.headers }, timeoutMs: options.timeoutMs ?? defaultTimeoutMs };
   // Resolved (and checked) once here, so a bad limit fails at creation rather than at the first registry call.
   const apiOptions: ApiOptions = {
     filterLimits: resolveFilterLimits(options.registryFilterLimits),
     publishStream: options.publishStream ?? (options.transport === undefined && streamsRequests(options)),
+    reattach,
   };
   return bind(transport, settings, options.namespace ?? defaultNamespace, apiOptions);
 }
 
-/** Creates the default transport for this runtime from url, protocol, httpVersion and nodeTransport. */
+/**
+ * Creates the default transport for this runtime from url, protocol, httpVersion and nodeTransport: one URL is one
+ * transport (no pool in the way); several are one transport each behind an endpoint pool.
+ */
 function transportFor(options: PrismClientOptions): Transport {
-  if (typeof options.url !== "string" || options.url === "") {
-    throw new InvalidArgumentError("url is required unless a transport is given");
+  const urls: readonly unknown[] = Array.isArray(options.url) ? options.url : [options.url];
+  if (urls.length === 0 || urls.some((url) => typeof url !== "string" || url === "")) {
+    throw new InvalidArgumentError("url is required unless a transport is given: a URL or a non-empty array of URLs");
   }
+  const endpoints = (urls as string[]).map((url) => ({ url, transport: endpointTransport(url, options) }));
+  if (endpoints.length === 1) return (endpoints[0] as { transport: Transport }).transport;
+  return createEndpointPoolTransport(endpoints, options.endpointAvoidance);
+}
+
+/** The default transport to one URL. */
+function endpointTransport(url: string, options: PrismClientOptions): Transport {
   return createDefaultTransport({
-    url: options.url,
+    url,
     ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
     ...(options.httpVersion === undefined ? {} : { httpVersion: options.httpVersion }),
     ...(options.nodeTransport === undefined ? {} : { nodeTransport: options.nodeTransport }),
@@ -133,6 +157,8 @@ interface ApiOptions {
   readonly filterLimits?: Partial<FilterLimits>;
   /** Whether publishes ride a PublishStream. */
   readonly publishStream: boolean;
+  /** Whether subscriptions and listeners re-attach after UNAVAILABLE (several endpoints). */
+  readonly reattach: boolean;
 }
 
 /** Builds the client of one namespace over a shared transport. */
@@ -150,7 +176,11 @@ function bind(
   }
   return {
     kv: createKeyValueClient(transport, { namespace, ...settings }),
-    pubsub: createPubSubClient(transport, { namespace, ...settings }, { publishStream: apiOptions.publishStream }),
+    pubsub: createPubSubClient(
+      transport,
+      { namespace, ...settings },
+      { publishStream: apiOptions.publishStream, reattach: apiOptions.reattach },
+    ),
     registry: createRegistryClient(transport, { namespace, ...settings }, apiOptions),
     admin: createAdminClient(transport, { namespace, ...settings }),
     namespace,

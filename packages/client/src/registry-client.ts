@@ -102,6 +102,8 @@ export type RegistryClientOptions = {
    * checks its own limits whatever the client did.
    */
   filterLimits?: Partial<FilterLimits>;
+  /** Re-attach listeners after UNAVAILABLE (the transport has several endpoints). Default false. */
+  reattach?: boolean;
 };
 
 /** The Multicast Registry API of one namespace; every method throws PrismError subclasses. */
@@ -129,7 +131,12 @@ export interface RegistryClient {
 
 /** Creates the registry client of one namespace over `transport`. */
 export function createRegistryClient(transport: Transport, defaults: CallDefaults, options: RegistryClientOptions = {}): RegistryClient {
-  return new ConnectRegistryClient(createClient(RegistryService, transport), defaults, resolveFilterLimits(options.filterLimits));
+  return new ConnectRegistryClient(
+    createClient(RegistryService, transport),
+    defaults,
+    resolveFilterLimits(options.filterLimits),
+    options.reattach ?? false,
+  );
 }
 
 /** Extra time a multicast call's deadline allows beyond the delivery timeout, for the answer to travel. */
@@ -173,11 +180,13 @@ class ConnectRegistryClient implements RegistryClient {
   readonly #rpc: Client<typeof RegistryService>;
   readonly #defaults: CallDefaults;
   readonly #filterLimits: FilterLimits;
+  readonly #reattach: boolean;
 
-  constructor(rpc: Client<typeof RegistryService>, defaults: CallDefaults, filterLimits: FilterLimits) {
+  constructor(rpc: Client<typeof RegistryService>, defaults: CallDefaults, filterLimits: FilterLimits, reattach: boolean) {
     this.#rpc = rpc;
     this.#defaults = defaults;
     this.#filterLimits = filterLimits;
+    this.#reattach = reattach;
   }
 
   async register(identity: string, metadata?: RegistryMetadata, options: RegisterOptions = {}): Promise<Registration> {
@@ -302,7 +311,7 @@ class ConnectRegistryClient implements RegistryClient {
   }
 
   listen(identity: string, options: ListenOptions = {}): RegistryListener {
-    return openRegistryListener(this.#rpc, this.#defaults, identity, options);
+    return openRegistryListener(this.#rpc, this.#defaults, identity, options, this.#reattach);
   }
 
   async #heartbeat(identity: string, ttlMs: bigint, options: CallOptions | undefined): Promise<number> {

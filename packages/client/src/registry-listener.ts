@@ -3,8 +3,9 @@
 import type { Client } from "@connectrpc/connect";
 import type { ListenResponse, RegistryService } from "@prism/proto/registry/v1";
 import { type CallDefaults, toConnectCallOptions } from "./call-options.js";
-import { InternalError } from "./errors/error-classes.js";
+import { InternalError, UnavailableError } from "./errors/error-classes.js";
 import { toPrismError } from "./errors/to-prism-error.js";
+import { type ReattachEvent, reattach } from "./stream-reattach.js";
 import { toText } from "./value.js";
 
 /** Options of `listen`. */
@@ -15,6 +16,11 @@ export type ListenOptions = {
   signal?: AbortSignal;
   /** Extra request headers. */
   headers?: Record<string, string>;
+  /**
+   * With several proxy URLs, a listener whose stream fails UNAVAILABLE re-attaches on another proxy (with backoff);
+   * this is called each time it did. Multicasts sent while it was detached did not reach it (the gap).
+   */
+  onReattach?: (event: ReattachEvent) => void;
 };
 
 /** A message multicast to a listening identity. */
@@ -47,6 +53,7 @@ export function openRegistryListener(
   defaults: CallDefaults,
   identity: string,
   options: ListenOptions,
+  reattachStreams = false,
 ): RegistryListener {
   const controller = new AbortController();
   const onAbort = () => controller.abort();
@@ -54,19 +61,40 @@ export function openRegistryListener(
   else options.signal?.addEventListener("abort", onAbort, { once: true });
   // A listener is long-lived: no default deadline.
   const callOptions = { ...toConnectCallOptions({ ...defaults, timeoutMs: 0 }, { headers: options.headers }), signal: controller.signal };
-  const events = client.listen({ identity, unregisterOnClose: options.unregisterOnClose ?? false }, callOptions)[Symbol.asyncIterator]();
+  const request = { identity, unregisterOnClose: options.unregisterOnClose ?? false };
   const wrap = (error: unknown) => toPrismError(error, { namespace: defaults.namespace, identity });
-
-  const ready = events.next().then(
-    (first) => {
-      const event = first.done ? undefined : (first.value as ListenResponse).event;
-      if (event?.case !== "listening") throw new InternalError("the proxy did not confirm the listener");
-      return { identity: event.value.identity };
-    },
-    (error: unknown) => {
-      throw wrap(error);
-    },
-  );
+  /** Opens a Listen stream: its events and the confirmation. */
+  const attach = () => {
+    const events = client.listen(request, callOptions)[Symbol.asyncIterator]();
+    const confirmed = events.next().then(
+      (first) => {
+        const event = first.done ? undefined : (first.value as ListenResponse).event;
+        if (event?.case !== "listening") throw new InternalError("the proxy did not confirm the listener");
+        return { identity: event.value.identity };
+      },
+      (error: unknown) => {
+        throw wrap(error);
+      },
+    );
+    return { events, confirmed };
+  };
+  /** Opens a stream and waits for its confirmation. */
+  const attachConfirmed = async () => {
+    const candidate = attach();
+    return { events: candidate.events, confirmed: await candidate.confirmed };
+  };
+  const first = attach();
+  let events = first.events;
+  // With several endpoints, a first attempt that fails UNAVAILABLE is made again on another one (with backoff).
+  const ready = !reattachStreams
+    ? first.confirmed
+    : first.confirmed.catch(async (error: unknown) => {
+        if (!(error instanceof UnavailableError) || controller.signal.aborted) throw error;
+        const again = await reattach(error, controller.signal, attachConfirmed);
+        if (again === undefined) throw error;
+        events = again.stream.events;
+        return again.stream.confirmed;
+      });
   ready.catch(() => {});
 
   const close = () => {
@@ -83,7 +111,13 @@ export function openRegistryListener(
           next = await events.next();
         } catch (error) {
           if (controller.signal.aborted) return;
-          throw wrap(error);
+          const failure = wrap(error);
+          if (!reattachStreams || !(failure instanceof UnavailableError)) throw failure;
+          const again = await reattach(failure, controller.signal, attachConfirmed);
+          if (again === undefined) return;
+          events = again.stream.events;
+          options.onReattach?.({ error: failure, attempts: again.attempts });
+          continue;
         }
         if (next.done) return;
         const event = next.value.event;

@@ -1,6 +1,6 @@
 // The namespace's JetStream stream: created at start with subjects "<prefix>.>", file storage and
 // the configured retention, or updated when it exists without those subjects (others it has are
-// kept) or with another retention.
+// kept), with another retention or another number of replicas.
 import { type JetStreamManager, JetStreamApiCodes, JetStreamApiError, type StreamInfo } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 
@@ -12,6 +12,8 @@ export interface StreamSpec {
   prefix: string;
   /** Retention in milliseconds; 0 = no age limit. */
   maxAgeMs: number;
+  /** Copies kept on a cluster (1 on a single server). */
+  replicas: number;
 }
 
 /** Longest window in which a repeated publish id is recognised as a duplicate. */
@@ -37,12 +39,13 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
       discard: "old",
       max_age: maxAge,
       duplicate_window: duplicateWindow,
+      num_replicas: spec.replicas,
     });
     return { info, action: "created" };
   }
   const config = existing.config;
   const hasSubjects = subjects.every((subject) => config.subjects.includes(subject));
-  if (hasSubjects && config.max_age === maxAge && config.duplicate_window === duplicateWindow) {
+  if (hasSubjects && config.max_age === maxAge && config.duplicate_window === duplicateWindow && config.num_replicas === spec.replicas) {
     return { info: existing, action: "found" };
   }
   const info = await jsm.streams.update(spec.name, {
@@ -50,6 +53,7 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     subjects: [...new Set([...config.subjects, ...subjects])],
     max_age: maxAge,
     duplicate_window: duplicateWindow,
+    num_replicas: spec.replicas,
   });
   return { info, action: "updated" };
 }

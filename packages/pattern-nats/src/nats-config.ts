@@ -25,6 +25,10 @@ export const natsConfigSchema = {
       'with subjects "<prefix>.>"; "" = "PRISM_<NAMESPACE>" (uppercased, "-" as "_")',
     { default: "", pattern: /^[A-Za-z0-9_-]{0,200}$/, patternHint: 'of letters, digits, "_" or "-", or ""' },
   ),
+  replicas: field.integer(
+    "JetStream: copies of the stream kept on a NATS cluster (1 on a single server; more need a JetStream cluster of at least that many servers)",
+    { default: 1, min: 1, max: 5 },
+  ),
   ackWaitMs: field.integer("JetStream: an unacked message is redelivered after this many milliseconds", {
     default: 30_000,
     min: 1000,

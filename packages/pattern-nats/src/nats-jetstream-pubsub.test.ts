@@ -6,6 +6,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { PubSubMessage } from "@prism/pattern-sdk";
 import { type NatsServer, startNatsServer } from "@prism/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { isConsumerNotFound } from "./jetstream-consumer.js";
 import { JetStreamSubscription } from "./jetstream-subscription.js";
 import { durableName } from "./nats-naming.js";
 import { bytes, patiently, read, type StartedNats, startNats, subscription } from "../test/pubsub-test-kit.js";
@@ -130,7 +131,14 @@ describe("nats pattern, JetStream", () => {
     const ids = [await pubsub.publish("audits", bytes("1"), {})];
     await expect.poll(() => reader.messages, patiently).toHaveLength(1);
     const jsm = await jetstreamManager(probe);
-    await jsm.consumers.delete("PRISM_ORDERS_EU", (sub as JetStreamSubscription).consumerName);
+    // nats-server 2.9.10 sometimes fails a consumer delete racing its own state write ("unlinkat ...: directory
+    // not empty", seen under load); retried until the consumer is gone
+    const consumer = (sub as JetStreamSubscription).consumerName;
+    await vi.waitFor(async () => {
+      await jsm.consumers.delete("PRISM_ORDERS_EU", consumer).catch((error: unknown) => {
+        if (!isConsumerNotFound(error)) throw error;
+      });
+    }, patiently);
     ids.push(await pubsub.publish("audits", bytes("2"), {}), await pubsub.publish("audits", bytes("3"), {}));
     await expect.poll(() => reader.messages.map((m) => m.messageId), patiently).toEqual(ids);
     expect(nats.logs).toContainEqual(expect.objectContaining({ msg: "JetStream consumer was gone and has been recreated" }));

@@ -13,6 +13,7 @@ describe("natsPattern", () => {
       jetstream: false,
       subjectPrefix: "",
       stream: "",
+      replicas: 1,
       ackWaitMs: 30_000,
       maxDeliver: 5,
       maxAgeMs: 86_400_000,

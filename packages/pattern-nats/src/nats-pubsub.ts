@@ -4,11 +4,12 @@
 // (at-least-once): publish resolves once the stream stored the message, groups are durable pull
 // consumers, ungrouped subscribers get ephemeral ones, and messages are acked by id. A NATS that is
 // not reachable at start does not fail start: the backend connects (and sets up the JetStream
-// stream) in the background, failing calls with UNAVAILABLE meanwhile.
+// stream) in the background, failing calls with UNAVAILABLE meanwhile. An Ack for a JetStream
+// subscription held by another instance (another proxy) is relayed to it over NATS (see ack-relay.ts).
 import { randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { type JetStreamClient, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import {
   ConnectError,
   type DeliveryGuarantee,
@@ -19,6 +20,17 @@ import {
   type PubSubSubscription,
   type SubscribeRequestOptions,
 } from "@prism/pattern-sdk";
+import {
+  ackRelaySubject,
+  decodeAckRelay,
+  decodeAckRelayReply,
+  encodeAckRelay,
+  encodeAckRelayReply,
+  isRelayableId,
+  MAX_RELAYED_IDS,
+  RELAY_STALL_MS,
+  relayableIds,
+} from "./ack-relay.js";
 import { CoreFanout } from "./core-fanout.js";
 import { ensureStream } from "./jetstream-stream.js";
 import { JetStreamSubscription } from "./jetstream-subscription.js";
@@ -53,6 +65,15 @@ export class NatsPubSub implements PubSubBackend {
   private settingUp: Promise<void> | undefined;
   /** Why the last attempt to set up the JetStream stream failed, while it is retried in the background. */
   private setupError: string | undefined;
+  /** JetStream: the subscription answering acks relayed by other instances (see ack-relay.ts). */
+  private relay: Subscription | undefined;
+  /**
+   * JetStream only: acks ids delivered on a subscription another instance holds, by relaying them to every
+   * instance of the namespace; resolves with how many were pending there. Invalid ids are not acked.
+   * `subscriptionId`, when given, limits the ack to that subscription (without it, an id pending in two
+   * subscriptions, of different groups, is acked in both).
+   */
+  readonly ackByMessageId?: (messageIds: string[], subscriptionId?: string) => Promise<number>;
 
   constructor(
     private readonly config: NatsConfig,
@@ -64,6 +85,7 @@ export class NatsPubSub implements PubSubBackend {
     this.stream = resolveStreamName(config.stream, namespace);
     this.link = new NatsLink(config, logger, `prism-pattern-nats ${namespace}`);
     this.core = new CoreFanout({ prefix: this.prefix, subscriberBufferSize: config.subscriberBufferSize, logger });
+    if (config.jetstream) this.ackByMessageId = (messageIds, subscriptionId) => this.relayAck(messageIds, subscriptionId);
   }
 
   /**
@@ -108,6 +130,8 @@ export class NatsPubSub implements PubSubBackend {
     }
     await Promise.all(subscriptions.map((subscription) => subscription.stop()));
     this.jetstreamApi = undefined;
+    this.relay?.unsubscribe();
+    this.relay = undefined;
     await this.link.close();
     await this.settingUp;
   }
@@ -191,8 +215,14 @@ export class NatsPubSub implements PubSubBackend {
     }
     try {
       const jsm = await jetstreamManager(nc, { timeout: this.config.requestTimeoutMs });
-      const { info, action } = await ensureStream(jsm, { name: this.stream, prefix: this.prefix, maxAgeMs: this.config.maxAgeMs });
+      const { info, action } = await ensureStream(jsm, {
+        name: this.stream,
+        prefix: this.prefix,
+        maxAgeMs: this.config.maxAgeMs,
+        replicas: this.config.replicas,
+      });
       if (this.stopping.signal.aborted) return;
+      this.listenForRelayedAcks(nc);
       this.jetstreamApi = { js: jsm.jetstream(), jsm };
       this.setupError = undefined;
       this.logger.info(`NATS PubSub ready (JetStream, at-least-once), stream ${action}`, {
@@ -204,6 +234,68 @@ export class NatsPubSub implements PubSubBackend {
     } catch (error) {
       throw unavailable(`setting up JetStream stream ${this.stream} (is nats-server running with -js?)`, this.link.address, error);
     }
+  }
+
+  /** Answers acks relayed by other instances (and this one): acks the ids pending here, replies how many. */
+  private listenForRelayedAcks(nc: NatsConnection): void {
+    if (this.relay) return;
+    this.relay = nc.subscribe(ackRelaySubject(this.stream), {
+      callback: (error, msg) => {
+        if (error) return;
+        const request = decodeAckRelay(msg.string());
+        if (!request) {
+          this.logger.warn("ignored a malformed relayed ack", { subject: msg.subject, bytes: msg.data.byteLength });
+          return;
+        }
+        void this.ackHere(request.ids, request.subscriptionId).then((acked) => {
+          try {
+            msg.respond(encodeAckRelayReply(acked));
+          } catch {
+            // connection closed: the relaying instance counts this one as 0
+          }
+        });
+      },
+    });
+  }
+
+  /** Acks `ids` in the subscriptions of this instance (only in `subscriptionId` when given); returns how many were pending. */
+  private async ackHere(ids: string[], subscriptionId: string | undefined): Promise<number> {
+    let acked = 0;
+    for (const subscription of this.open) {
+      if (subscriptionId !== undefined && subscription.id !== subscriptionId) continue;
+      acked += await subscription.ack(ids);
+    }
+    return acked;
+  }
+
+  /** Relays an ack to every instance of the namespace (see ackByMessageId); at most as many as distinct valid ids. */
+  private async relayAck(messageIds: string[], subscriptionId: string | undefined): Promise<number> {
+    this.link.requireConnected("ack");
+    this.jetStream("ack");
+    const ids = relayableIds(messageIds);
+    const scope = subscriptionId !== undefined && subscriptionId !== "" ? subscriptionId : undefined;
+    if (scope !== undefined && !isRelayableId(scope)) return 0;
+    let acked = 0;
+    for (let start = 0; start < ids.length; start += MAX_RELAYED_IDS) {
+      const chunk = ids.slice(start, start + MAX_RELAYED_IDS);
+      try {
+        const replies = await this.link.nc.requestMany(
+          ackRelaySubject(this.stream),
+          encodeAckRelay({ ids: chunk, subscriptionId: scope }),
+          {
+            strategy: "stall",
+            stall: RELAY_STALL_MS,
+            maxWait: this.config.requestTimeoutMs,
+          },
+        );
+        let count = 0;
+        for await (const reply of replies) count += decodeAckRelayReply(reply.string(), chunk.length);
+        acked += Math.min(count, chunk.length);
+      } catch (error) {
+        throw unavailable("ack", this.link.address, error);
+      }
+    }
+    return acked;
   }
 
   /** setUp after a late connection, retried with a doubling pause (from reconnectWaitMs) until it succeeds or stop() is called. */

@@ -6,6 +6,9 @@ import { Redis, type RedisOptions } from "ioredis";
 import type { RedisConfig } from "./redis-config.js";
 import { parseRedisUrl } from "./redis-url.js";
 
+/** The server an empty `url` means (when `cluster` is empty too). */
+export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+
 /** The connection settings the client needs, a subset of RedisConfig. */
 export type RedisClientConfig = Pick<
   RedisConfig,
@@ -42,7 +45,7 @@ export function reconnectDelay(attempt: number, initialMs: number, maxMs: number
  * field "url" (password redacted) when the URL is not a usable redis:// or rediss:// URL.
  */
 export function redisClientOptions(config: RedisClientConfig, connectionName?: string): RedisClientOptions {
-  const url = parseRedisUrl(config.url);
+  const url = parseRedisUrl(config.url || DEFAULT_REDIS_URL);
   const secure = url.secure || config.tls;
   const { host, port } = url;
   const username = config.username || url.username;

@@ -7,9 +7,17 @@ import { type ConfigOf, field } from "@prism/pattern-sdk";
 export const redisConfigSchema = {
   // Checked by parseRedisUrl when the pattern is created, not by a schema pattern: a schema
   // mismatch would echo the value, password included.
-  url: field.string("Redis server URL, redis://[user:password@]host[:port][/db] or rediss:// for TLS", {
-    default: "redis://127.0.0.1:6379",
-  }),
+  url: field.string(
+    'Redis server URL, redis://[user:password@]host[:port][/db] or rediss:// for TLS; "" = redis://127.0.0.1:6379 ' +
+      "(when cluster is empty); set url or cluster, not both",
+    { default: "" },
+  ),
+  // Each entry is checked by parseRedisUrl too (field "cluster[i]").
+  cluster: field.stringList(
+    "Redis Cluster seed node URLs (redis://[user:password@]host[:port] or rediss://), any reachable master or " +
+      "replica; the others are discovered. Non-empty = cluster mode, which serves KeyValue only for now",
+    { default: [] },
+  ),
   db: field.integer(
     "database index selected after connecting; 0 = the URL's /db, or database " +
       "0 (PubSub channels are server-wide: keyPrefix, not db, separates them)",

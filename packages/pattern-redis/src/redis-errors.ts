@@ -24,6 +24,11 @@ const UNAVAILABLE_MESSAGES = [
   "Reached the max retries per request limit",
   "connect ETIMEDOUT",
   "Socket timeout",
+  // Redis Cluster (ioredis Cluster) while it has no usable view of the cluster.
+  "Cluster isn't ready",
+  "None of startup nodes is available",
+  "Failed to refresh slots cache",
+  "Too many Cluster redirections",
 ];
 
 /** Redis error replies that mean "try again later" rather than a bug: loading, busy script, failover. */

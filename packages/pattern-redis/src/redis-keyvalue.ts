@@ -10,10 +10,10 @@ import { toConnectError } from "./redis-errors.js";
 import { decodeRedisScanCursor, encodeRedisScanCursor, type RedisScanScope, type RedisScanState } from "./redis-scan-cursor.js";
 
 /** Most SCAN calls one page may make; a sparse prefix then returns a short page with a cursor, so a call stays bounded. */
-const MAX_SCAN_CALLS_PER_PAGE = 256;
+export const MAX_SCAN_CALLS_PER_PAGE = 256;
 
 /** Smallest COUNT hint sent with SCAN. */
-const MIN_SCAN_COUNT = 10;
+export const MIN_SCAN_COUNT = 10;
 
 /** Options of a RedisKeyValue. */
 export interface RedisKeyValueOptions {
@@ -187,11 +187,11 @@ export class RedisKeyValue implements KeyValueBackend {
 }
 
 /** A Buffer view of `value`, without copying. */
-function toBuffer(value: Uint8Array): Buffer {
+export function toBuffer(value: Uint8Array): Buffer {
   return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
 /** A plain Uint8Array copy of a reply Buffer (which may share memory with the client's read buffers). */
-function toBytes(value: Buffer): Uint8Array {
+export function toBytes(value: Buffer): Uint8Array {
   return new Uint8Array(value);
 }

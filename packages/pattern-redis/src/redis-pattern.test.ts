@@ -48,7 +48,8 @@ afterAll(async () => {
 describe("redisPattern", () => {
   it("has documented defaults and names a bad field", () => {
     expect(parseConfig(redisPattern.config, {})).toEqual({
-      url: "redis://127.0.0.1:6379",
+      url: "",
+      cluster: [],
       db: 0,
       username: "",
       password: "",

@@ -4,11 +4,22 @@
 // connection, started without requiring Redis (or NATS) to be up, plus a dedicated subscriber connection
 // opened only on the first Subscribe or registry Listen and shared by both (an instance that serves
 // KeyValue or only publishes never opens it), with PING-based health. An unusable `url` fails create
-// with a ConfigError for field "url", its password redacted.
-import { definePattern, packageVersion, type HealthReport, type RegistryMessaging } from "@prism/pattern-sdk";
+// with a ConfigError for field "url", its password redacted. With `cluster` (seed node URLs) it serves
+// KeyValue only, on an ioredis Cluster (see redis-cluster-keyvalue.ts), with CLUSTER INFO health.
+import {
+  definePattern,
+  type HealthReport,
+  type Logger,
+  type PatternInstance,
+  packageVersion,
+  type RegistryMessaging,
+} from "@prism/pattern-sdk";
 import type { NatsRegistryMessaging } from "./nats-registry-messaging.js";
 import { createRedisClient } from "./redis-client.js";
-import { redisConfigSchema, resolveKeyPrefix, resolveSubjectPrefix } from "./redis-config.js";
+import { createRedisClusterClient, isClusterConfig } from "./redis-cluster-client.js";
+import { RedisClusterConnection } from "./redis-cluster-connection.js";
+import { RedisClusterKeyValue } from "./redis-cluster-keyvalue.js";
+import { type RedisConfig, redisConfigSchema, resolveKeyPrefix, resolveSubjectPrefix } from "./redis-config.js";
 import { RedisConnection } from "./redis-connection.js";
 import { RedisKeyValue } from "./redis-keyvalue.js";
 import { RedisLazyConnection } from "./redis-lazy-connection.js";
@@ -25,8 +36,9 @@ export const redisPattern = definePattern({
   version: packageVersion(import.meta.url),
   config: redisConfigSchema,
   async create(config, { namespace, logger }) {
-    const { client, address, displayUrl } = createRedisClient(config, `prism:${namespace}`);
     const keyPrefix = resolveKeyPrefix(config.keyPrefix, namespace);
+    if (isClusterConfig(config)) return createClusterInstance(config, namespace, keyPrefix, logger);
+    const { client, address, displayUrl } = createRedisClient(config, `prism:${namespace}`);
     const connectionOptions = { address, displayUrl, slowPingMs: config.slowPingMs, unhealthyAfterMs: config.unhealthyAfterMs };
     const connection = new RedisConnection({ ...connectionOptions, client, logger });
     const subscriberConnection = new RedisLazyConnection(
@@ -82,3 +94,22 @@ export const redisPattern = definePattern({
     };
   },
 });
+
+/** The cluster-mode instance: KeyValue only (PubSub and the registry are not served on a cluster yet), health from CLUSTER INFO. */
+function createClusterInstance(config: RedisConfig, namespace: string, keyPrefix: string, logger: Logger): PatternInstance {
+  const { client, address, displayUrl } = createRedisClusterClient(config, `prism:${namespace}`);
+  const connection = new RedisClusterConnection({
+    client,
+    address,
+    logger,
+    slowPingMs: config.slowPingMs,
+    unhealthyAfterMs: config.unhealthyAfterMs,
+  });
+  logger.debug("redis pattern created in cluster mode (KeyValue only)", { cluster: displayUrl, keyPrefix });
+  return {
+    keyvalue: new RedisClusterKeyValue({ client, keyPrefix, address }),
+    start: () => connection.start(),
+    stop: () => connection.stop(),
+    health: () => connection.health(),
+  };
+}

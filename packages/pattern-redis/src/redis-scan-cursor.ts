@@ -65,6 +65,56 @@ export function decodeRedisScanCursor(cursor: string, scope: RedisScanScope): Re
   return { redisCursor: c, pending: p };
 }
 
+/** Tag of redis cluster scan cursors: a cluster cursor is never taken for a single-server one, nor the reverse. */
+const CLUSTER_CURSOR_TAG = "rc1";
+
+/** Most masters a cluster cursor may point at (a Redis Cluster has at most 16384 slots, so masters). */
+const MAX_MASTER_INDEX = 16_383;
+
+/** Resume state of a scan across the masters of a Redis Cluster. */
+export interface RedisClusterScanState extends RedisScanState {
+  /** Index of the master being scanned, in the masters sorted by `host:port`; `redisCursor` "0" = start of that master. */
+  master: number;
+}
+
+/** Wraps a cluster scan state into an opaque cursor valid only for `scope`: {s: scope digest, m: master index, c: SCAN cursor, p: pending keys}. */
+export function encodeRedisClusterScanCursor(state: RedisClusterScanState, scope: RedisScanScope): string {
+  return encodeScanCursor(
+    CLUSTER_CURSOR_TAG,
+    JSON.stringify({ s: scopeDigest(scope), m: state.master, c: state.redisCursor, p: state.pending }),
+  );
+}
+
+/**
+ * Unwraps a cursor made by encodeRedisClusterScanCursor for `scope`; throws INVALID_ARGUMENT like
+ * decodeRedisScanCursor. The master index is only range-checked: a master past the last one means done.
+ */
+export function decodeRedisClusterScanCursor(cursor: string, scope: RedisScanScope): RedisClusterScanState {
+  let text: string;
+  try {
+    text = decodeScanCursor(CLUSTER_CURSOR_TAG, cursor);
+  } catch {
+    throw malformed("not a redis cluster scan cursor");
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw malformed("not JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw malformed("not an object");
+  const fields = Object.keys(parsed);
+  if (fields.length !== 4 || !["s", "m", "c", "p"].every((name) => fields.includes(name))) throw malformed("unexpected fields");
+  const { s, m, c, p } = parsed as { s: unknown; m: unknown; c: unknown; p: unknown };
+  if (s !== scopeDigest(scope)) throw malformed("made for another prefix or namespace");
+  if (typeof m !== "number" || !Number.isInteger(m) || m < 0 || m > MAX_MASTER_INDEX) throw malformed("bad master index");
+  if (typeof c !== "string" || !/^(0|[1-9]\d{0,19})$/.test(c)) throw malformed("bad Redis cursor");
+  if (!Array.isArray(p) || !p.every((key): key is string => typeof key === "string" && key.startsWith(scope.prefix))) {
+    throw malformed("bad pending keys");
+  }
+  return { master: m, redisCursor: c, pending: p };
+}
+
 /** A short digest of `scope`, so a cursor is recognised as belonging to it (an integrity check, not a secret). */
 function scopeDigest(scope: RedisScanScope): string {
   return createHash("sha256")

@@ -26,11 +26,14 @@ export interface RedisUrl {
   password: string;
 }
 
-/** Parses the `url` field; throws a ConfigError for field "url" (userinfo redacted) unless it is a usable redis:// or rediss:// URL. */
-export function parseRedisUrl(text: string): RedisUrl {
+/**
+ * Parses the `url` field (or one entry of `cluster`, named by `field`); throws a ConfigError for `field`
+ * (userinfo redacted) unless it is a usable redis:// or rediss:// URL.
+ */
+export function parseRedisUrl(text: string, field = "url"): RedisUrl {
   const reject = (why: string): never => {
     throw new ConfigError({
-      field: "url",
+      field,
       expected: redisUrlExpectation,
       problem: `expected ${redisUrlExpectation}, got ${JSON.stringify(shown(text))}: ${why}`,
     });

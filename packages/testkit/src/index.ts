@@ -1,7 +1,9 @@
 // @prism/pattern-sdk/testing: what certifies a backend — the acceptance suites (KeyValue, PubSub, Registry) — and the harness
 // that starts real backend servers for tests.
 export { startRedisServer, type RedisServer } from "./start-redis-server.js";
+export { startRedisCluster, type RedisCluster, type RedisClusterOptions } from "./start-redis-cluster.js";
 export { startNatsServer, type NatsServer } from "./start-nats-server.js";
+export { startNatsCluster, type NatsCluster, type NatsClusterOptions } from "./start-nats-cluster.js";
 export { findFreePort } from "./find-free-port.js";
 export { requireBinary } from "./require-binary.js";
 export { keyValueAcceptanceSuite } from "./keyvalue-acceptance-suite.js";

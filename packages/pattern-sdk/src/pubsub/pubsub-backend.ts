@@ -54,7 +54,7 @@ export interface PubSubBackend {
   /** Opens a subscription. */
   subscribe(options: SubscribeRequestOptions): Promise<PubSubSubscription>;
   /** Acks by message id alone, for a subscription this instance does not hold (optional). */
-  ackByMessageId?(messageIds: string[]): Promise<number>;
+  ackByMessageId?(messageIds: string[], subscriptionId?: string): Promise<number>;
   /** Open subscriptions (for health and leak tests). */
   subscriptionCount(): number;
 }

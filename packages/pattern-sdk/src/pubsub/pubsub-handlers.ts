@@ -98,7 +98,8 @@ export function createPubSubHandlers(
       const subscription = open.get(request.subscriptionId);
       let acked: number;
       if (subscription) acked = await subscription.ack(request.messageIds);
-      else if (backend.ackByMessageId) acked = await backend.ackByMessageId(request.messageIds);
+      // The subscription is held elsewhere (another proxy): its id lets the backend ack only there.
+      else if (backend.ackByMessageId) acked = await backend.ackByMessageId(request.messageIds, request.subscriptionId);
       else {
         throw new ConnectError(
           `subscription ${JSON.stringify(request.subscriptionId)} is not open here (it ended, or belongs to another proxy)`,

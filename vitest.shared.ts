@@ -9,5 +9,8 @@ export const sharedTestConfig: UserWorkspaceConfig = {
     testTimeout: 30_000,
     hookTimeout: 60_000,
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // The JSON report lets `scripts/test-failures.mjs` name the failed tests at the end of `pnpm test`.
+    reporters: ["default", "json"],
+    outputFile: { json: ".test-results/vitest.json" },
   },
 };

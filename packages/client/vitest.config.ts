@@ -8,6 +8,8 @@ const shim = fileURLToPath(new URL("./test/default-transport-under-test.ts", imp
 
 export default defineConfig({
   test: {
+    reporters: sharedTestConfig.test?.reporters,
+    outputFile: sharedTestConfig.test?.outputFile,
     projects: (["lean", "connect"] as const).map((transport) => ({
       ...sharedTestConfig,
       resolve: { ...sharedTestConfig.resolve, alias: { "#default-transport": shim } },

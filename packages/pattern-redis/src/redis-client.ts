@@ -2,9 +2,9 @@
 // queue, command timeout, bounded retries per request), capped exponential reconnect forever,
 // and the credential-free address used in logs and error messages.
 import { isIP } from "node:net";
-import { Redis, type RedisOptions } from "ioredis";
+import { type Cluster, Redis, type RedisOptions } from "ioredis";
 import type { RedisConfig } from "./redis-config.js";
-import { parseRedisUrl } from "./redis-url.js";
+import { hostPort, parseRedisUrl } from "./redis-url.js";
 
 /** The server an empty `url` means (when `cluster` is empty too). */
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
@@ -23,6 +23,9 @@ export type RedisClientConfig = Pick<
   | "reconnectInitialDelayMs"
   | "reconnectMaxDelayMs"
 >;
+
+/** The command connection of a redis pattern: one server's client, or a Redis Cluster's (cluster mode). */
+export type RedisCommandClient = Redis | Cluster;
 
 /** ioredis options plus the address they point at. */
 export interface RedisClientOptions {
@@ -65,7 +68,7 @@ export function redisClientOptions(config: RedisClientConfig, connectionName?: s
   if (password !== "") options.password = password;
   if (secure) options.tls = isIP(host) === 0 ? { servername: host } : {};
   if (connectionName !== undefined) options.connectionName = connectionName;
-  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const address = hostPort(url);
   return { options, address, displayUrl: `${secure ? "rediss" : "redis"}://${address}/${options.db}` };
 }
 

@@ -6,7 +6,7 @@ import { isIP } from "node:net";
 import { ConfigError } from "@prism/pattern-sdk";
 import { Cluster, type ClusterOptions } from "ioredis";
 import { type RedisClientConfig, reconnectDelay } from "./redis-client.js";
-import { parseRedisUrl, type RedisUrl } from "./redis-url.js";
+import { hostPort, parseRedisUrl, type RedisUrl } from "./redis-url.js";
 
 /** The settings the cluster client needs: the single-server ones plus the seed URLs. */
 export type RedisClusterClientConfig = RedisClientConfig & { cluster: string[] };
@@ -23,12 +23,9 @@ export interface RedisClusterHandle {
 
 /**
  * Whether the config asks for cluster mode; throws a ConfigError for field "cluster" when both `url` and
- * `cluster` are set, when `db` is set with `cluster` (a Redis Cluster has database 0 only), or when
- * `messaging.backend` is nats with `cluster` (messaging is the registry's, which cluster mode does not serve yet).
+ * `cluster` are set, or when `db` is set with `cluster` (a Redis Cluster has database 0 only).
  */
-export function isClusterConfig(
-  config: Pick<RedisClusterClientConfig, "url" | "cluster" | "db"> & { messaging?: { backend: string } },
-): boolean {
+export function isClusterConfig(config: Pick<RedisClusterClientConfig, "url" | "cluster" | "db">): boolean {
   if (config.cluster.length === 0) return false;
   if (config.url !== "") {
     throw new ConfigError({
@@ -39,15 +36,6 @@ export function isClusterConfig(
   }
   if (config.db !== 0) {
     throw new ConfigError({ field: "db", expected: "0 with cluster", problem: "a Redis Cluster has database 0 only: leave db at 0" });
-  }
-  if (config.messaging?.backend === "nats") {
-    throw new ConfigError({
-      field: "messaging.backend",
-      expected: "redis (the default) with cluster",
-      problem:
-        "cluster mode serves KeyValue only for now (no PubSub, no Multicast Registry), so registry messaging cannot be set: " +
-        "use url (one Redis server) for PubSub and the registry",
-    });
   }
   return true;
 }
@@ -88,7 +76,7 @@ export function createRedisClusterClient(config: RedisClusterClientConfig, conne
     clusterRetryStrategy: (attempt: number) => reconnectDelay(attempt, config.reconnectInitialDelayMs, config.reconnectMaxDelayMs),
     redisOptions,
   };
-  const addresses = urls.map(({ host, port }) => `${host.includes(":") ? `[${host}]` : host}:${port}`);
+  const addresses = urls.map(hostPort);
   const client = new Cluster(
     urls.map(({ host, port }) => ({ host, port })),
     options,

@@ -1,9 +1,21 @@
-// The redis pattern in cluster mode on a real 3-master Redis Cluster: the KeyValue acceptance suite,
-// keys spread over every master, a Scan across masters page by page (continued by another instance),
-// batches across slots, CLUSTER INFO health, and the config checks of `cluster`.
-import type { KeyValueBackend, PatternInstance } from "@prism/pattern-sdk";
+// The redis pattern in cluster mode on a real 3-master Redis Cluster: the KeyValue, PubSub and registry
+// (NATS messaging, Listen on another instance) acceptance suites, keys spread over every master, a Scan
+// across masters page by page (continued by another instance), batches across slots, PubSub across
+// nodes and past a dead seed node, CLUSTER INFO health, and the config checks of `cluster`.
+import type { KeyValueBackend, PatternInstance, PubSubBackend } from "@prism/pattern-sdk";
 import { createLogger, parseConfig } from "@prism/pattern-sdk/host";
-import { directKeyValueCaller, keyValueAcceptanceSuite, type RedisCluster, startRedisCluster } from "@prism/testkit";
+import {
+  directKeyValueCaller,
+  directPubSubCaller,
+  directRegistryCaller,
+  keyValueAcceptanceSuite,
+  type NatsServer,
+  pubSubAcceptanceSuite,
+  type RedisCluster,
+  registryAcceptanceSuite,
+  startNatsServer,
+  startRedisCluster,
+} from "@prism/testkit";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { keySlot } from "./redis-key-slot.js";
@@ -16,6 +28,12 @@ const cluster = (): Promise<RedisCluster> => {
   started ??= startRedisCluster({ masters: 3 });
   return started;
 };
+let natsStarted: Promise<NatsServer> | undefined;
+/** The file's NATS server (registry messaging), started on first use. */
+const nats = (): Promise<NatsServer> => {
+  natsStarted ??= startNatsServer();
+  return natsStarted;
+};
 const instances: PatternInstance[] = [];
 const admins: Redis[] = [];
 
@@ -23,6 +41,7 @@ afterAll(async () => {
   for (const instance of instances.splice(0)) await instance.stop?.();
   for (const admin of admins.splice(0)) admin.disconnect();
   await (await started)?.stop();
+  await (await natsStarted)?.stop();
 }, 30_000);
 
 /** A started cluster-mode instance for `namespace`. */
@@ -51,6 +70,20 @@ async function nodeClients(): Promise<Redis[]> {
 }
 
 const bytes = (value: string): Uint8Array => new TextEncoder().encode(value);
+
+/** Subscribes `pubsub` to topic "t", runs `publish` once Redis confirmed the subscription, and resolves with the first payload. */
+async function firstMessage(pubsub: PubSubBackend, publish: () => Promise<unknown>): Promise<Uint8Array> {
+  const controller = new AbortController();
+  const subscription = await pubsub.subscribe({ topic: "t", group: "", maxInFlight: 1, signal: controller.signal });
+  try {
+    await publish();
+    for await (const message of subscription) return message.payload;
+    throw new Error("the subscription ended without a message");
+  } finally {
+    controller.abort();
+    await subscription.close();
+  }
+}
 const text = (value: Uint8Array | undefined): string | undefined => (value === undefined ? undefined : new TextDecoder().decode(value));
 
 keyValueAcceptanceSuite("redis cluster (pattern, 3 masters)", {
@@ -58,6 +91,40 @@ keyValueAcceptanceSuite("redis cluster (pattern, 3 masters)", {
   setup: async () => {
     const instance = await startInstance("acceptance");
     return { client: directKeyValueCaller(keyvalue(instance)) };
+  },
+});
+
+pubSubAcceptanceSuite("redis cluster (pattern, 3 masters)", {
+  capabilities: { guarantee: "at-most-once", groups: true, durable: false },
+  setup: async () => {
+    const pubsub = (await startInstance("pubsub-acceptance", { subscriberBufferSize: 8192 })).pubsub!;
+    return { client: directPubSubCaller(pubsub), subscriptionCount: async () => pubsub.subscriptionCount() };
+  },
+});
+
+/** The registry limit of the limited namespace in the registry suite. */
+const LIMITED_MAX_IDENTITIES = 5;
+
+registryAcceptanceSuite("redis cluster with NATS messaging (pattern, Listen on another instance)", {
+  setup: async () => {
+    const messaging = { backend: "nats", url: (await nats()).url };
+    const { urls } = await cluster();
+    // The listening instance starts at another seed node than the calling one.
+    const [main, other, limited] = await Promise.all([
+      startInstance("registry-acceptance", { messaging }),
+      startInstance("registry-acceptance", { messaging, cluster: [...urls.slice(1), urls[0]] }),
+      startInstance("registry-acceptance-limited", { messaging }),
+    ]);
+    const client = directRegistryCaller(main.registry!);
+    const listener = directRegistryCaller(other.registry!);
+    return {
+      client: { ...client, listen: (request, options) => listener.listen(request, options) },
+      listenerCount: async () => other.registry!.messaging.listenerCount(),
+      limited: {
+        client: directRegistryCaller(limited.registry!, { maxIdentities: LIMITED_MAX_IDENTITIES }),
+        maxIdentities: LIMITED_MAX_IDENTITIES,
+      },
+    };
   },
 });
 
@@ -141,13 +208,37 @@ describe("redis pattern on a cluster", () => {
     }
   });
 
-  it("reports HEALTHY from CLUSTER INFO, and serves KeyValue only", { timeout: 30_000 }, async () => {
+  it("reports HEALTHY from CLUSTER INFO, serves PubSub, and serves the registry only with NATS messaging", {
+    timeout: 30_000,
+  }, async () => {
     const instance = await startInstance("health");
     const report = await instance.health?.();
     expect(report?.status).toBe("HEALTHY");
     expect(report?.details).toMatchObject({ cluster: true, clusterState: "ok", masters: 3, clusterSlotsOk: 16_384 });
-    expect(instance.pubsub).toBeUndefined();
+    expect(report?.details?.registryMessaging).toMatch(/cluster mode needs messaging.backend nats/);
+    expect(instance.pubsub).toBeDefined();
     expect(instance.registry).toBeUndefined();
+    const withNats = await startInstance("health-nats", { messaging: { backend: "nats", url: (await nats()).url } });
+    expect(withNats.registry).toBeDefined();
+  });
+
+  it("delivers a message published through one node to a subscriber on another", { timeout: 30_000 }, async () => {
+    const { urls } = await cluster();
+    const publisher = (await startInstance("across", { cluster: [urls[0]] })).pubsub!;
+    const subscriber = (await startInstance("across", { cluster: [urls[2], urls[1], urls[0]] })).pubsub!;
+    const received = await firstMessage(subscriber, () => publisher.publish("t", bytes("hello"), {}));
+    expect(text(received)).toBe("hello");
+  });
+
+  it("subscribes past a seed node that is down: the subscriber moves on to the next node", { timeout: 30_000 }, async () => {
+    const { urls } = await cluster();
+    const pubsub = (await startInstance("dead-seed", { cluster: ["redis://127.0.0.1:1", ...urls], reconnectInitialDelayMs: 20 })).pubsub!;
+    // Subscribe is UNAVAILABLE while the subscriber connection is between nodes (fail fast); then it works.
+    const received = await vi.waitFor(() => firstMessage(pubsub, () => pubsub.publish("t", bytes("still here"), {})), {
+      timeout: 10_000,
+      interval: 100,
+    });
+    expect(text(received)).toBe("still here");
   });
 
   it("is UNAVAILABLE-fast and not UNHEALTHY-at-once when no seed node answers", { timeout: 30_000 }, async () => {
@@ -203,11 +294,5 @@ describe("cluster config", () => {
       /cluster\[0\]: a Redis Cluster has database 0 only/,
     );
     await expect(create({ cluster: ["redis://127.0.0.1:7000"], db: 3 })).rejects.toThrow(/db: a Redis Cluster has database 0 only/);
-  });
-
-  it("says cluster mode is KeyValue-only when registry messaging is set", async () => {
-    await expect(create({ cluster: ["redis://127.0.0.1:7000"], messaging: { backend: "nats" } })).rejects.toThrow(
-      /cluster mode serves KeyValue only/,
-    );
   });
 });

@@ -15,7 +15,7 @@ export const redisConfigSchema = {
   // Each entry is checked by parseRedisUrl too (field "cluster[i]").
   cluster: field.stringList(
     "Redis Cluster seed node URLs (redis://[user:password@]host[:port] or rediss://), any reachable master or " +
-      "replica; the others are discovered. Non-empty = cluster mode, which serves KeyValue only for now",
+      "replica; the others are discovered. Non-empty = cluster mode (the registry then needs messaging.backend nats)",
     { default: [] },
   ),
   db: field.integer(
@@ -68,15 +68,18 @@ export const redisConfigSchema = {
   }),
   messaging: field.object("how a registry Multicast reaches the Listen streams of its targets, on this or another instance", {
     backend: field.string<"redis" | "nats">(
-      '"redis": Redis pub/sub on this pattern\'s own connections (url above); "nats": NATS request/reply at messaging.url',
+      '"redis": Redis pub/sub on this pattern\'s own connections (url above; not with cluster); "nats": NATS request/reply at messaging.url',
       { default: "redis", values: ["redis", "nats"] },
     ),
     url: field.string("NATS server URL(s), nats://host:port, comma-separated; used when backend is nats", {
       default: "nats://127.0.0.1:4222",
     }),
-    subjectPrefix: field.string('prefix of the NATS inbox subjects (`<prefix>.registry.inbox.<identity>`); "" = "prism.{namespace}"', {
-      default: "",
-    }),
+    subjectPrefix: field.string(
+      'prefix of the NATS inbox subjects (`<prefix>.registry.inbox.<identity>`); "" = "_PRISM_REGISTRY.{namespace}", apart from PubSub subjects',
+      {
+        default: "",
+      },
+    ),
     reconnectWaitMs: field.integer("delay between NATS connection attempts, in milliseconds; reconnection never gives up", {
       default: 1000,
       min: 1,
@@ -92,7 +95,10 @@ export function resolveKeyPrefix(keyPrefix: string, namespace: string): string {
   return keyPrefix === "" ? `prism:${namespace}:` : keyPrefix;
 }
 
-/** The NATS subject prefix of `namespace`'s registry inboxes: `subjectPrefix`, or "prism.{namespace}" when it is empty. */
+/**
+ * The NATS subject prefix of `namespace`'s registry inboxes: `subjectPrefix`, or "_PRISM_REGISTRY.{namespace}" when it is
+ * empty, outside the nats pattern's PubSub subjects (`prism.<namespace>.>`, which a JetStream stream captures and answers).
+ */
 export function resolveSubjectPrefix(subjectPrefix: string, namespace: string): string {
-  return subjectPrefix === "" ? `prism.${namespace}` : subjectPrefix;
+  return subjectPrefix === "" ? `_PRISM_REGISTRY.${namespace}` : subjectPrefix;
 }

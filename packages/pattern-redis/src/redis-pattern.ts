@@ -1,61 +1,52 @@
-// The redis pattern definition: its config schema and a factory that serves RedisKeyValue, RedisPubSub and
-// the Multicast Registry (identities in RedisRegistryStore; multicasts over Redis pub/sub, or over NATS
-// when `messaging.backend` is nats, whose client is then imported) per namespace over one ioredis command
-// connection, started without requiring Redis (or NATS) to be up, plus a dedicated subscriber connection
-// opened only on the first Subscribe or registry Listen and shared by both (an instance that serves
-// KeyValue or only publishes never opens it), with PING-based health. An unusable `url` fails create
-// with a ConfigError for field "url", its password redacted. With `cluster` (seed node URLs) it serves
-// KeyValue only, on an ioredis Cluster (see redis-cluster-keyvalue.ts), with CLUSTER INFO health.
-import {
-  definePattern,
-  type HealthReport,
-  type Logger,
-  type PatternInstance,
-  packageVersion,
-  type RegistryMessaging,
-} from "@prism/pattern-sdk";
+// The redis pattern definition: its config schema and a factory that serves KeyValue, at-most-once PubSub
+// and the Multicast Registry (identities in RedisRegistryStore; multicasts over Redis pub/sub, or over NATS
+// when `messaging.backend` is nats, whose client is then imported) per namespace, on one server (`url`)
+// or a Redis Cluster (`cluster`, see redis-target.ts), started without requiring Redis (or NATS) to be
+// up. A dedicated subscriber connection opens only on the first Subscribe or registry Listen and is
+// shared by both (an instance that serves KeyValue or only publishes never opens it). On a cluster the
+// registry needs NATS messaging: a PUBLISH there counts only the receivers on the node it ran on, so
+// Redis pub/sub could not tell a delivered multicast from one nobody heard. An unusable `url` or
+// `cluster` entry fails create with a ConfigError naming the field, its password redacted.
+import { definePattern, type HealthReport, packageVersion, type RegistryMessaging } from "@prism/pattern-sdk";
 import type { NatsRegistryMessaging } from "./nats-registry-messaging.js";
-import { createRedisClient } from "./redis-client.js";
-import { createRedisClusterClient, isClusterConfig } from "./redis-cluster-client.js";
-import { RedisClusterConnection } from "./redis-cluster-connection.js";
-import { RedisClusterKeyValue } from "./redis-cluster-keyvalue.js";
-import { type RedisConfig, redisConfigSchema, resolveKeyPrefix, resolveSubjectPrefix } from "./redis-config.js";
+import { isClusterConfig } from "./redis-cluster-client.js";
+import { redisConfigSchema, resolveKeyPrefix, resolveSubjectPrefix } from "./redis-config.js";
 import { RedisConnection } from "./redis-connection.js";
-import { RedisKeyValue } from "./redis-keyvalue.js";
 import { RedisLazyConnection } from "./redis-lazy-connection.js";
 import { redisPatternHealth } from "./redis-pattern-health.js";
 import { RedisPubSub } from "./redis-pubsub.js";
 import { RedisRegistryMessaging } from "./redis-registry-messaging.js";
 import { RedisRegistryStore } from "./redis-registry-store.js";
-import { createRedisSubscriberClient } from "./redis-subscriber-client.js";
+import { redisClusterTarget, redisServerTarget } from "./redis-target.js";
 import { withRegistryMessagingHealth } from "./registry-messaging-health.js";
 
-/** The Redis pattern: KeyValue, at-most-once PubSub and the Multicast Registry on Redis with per-namespace prefixes, fail-fast requests and reconnect forever. */
+/** `registryMessaging` in health details of a cluster-mode instance without NATS messaging: it serves no registry. */
+const CLUSTER_WITHOUT_REGISTRY = "none (cluster mode needs messaging.backend nats)";
+
+/** The Redis pattern: KeyValue, at-most-once PubSub and the Multicast Registry on Redis (one server or a cluster) with per-namespace prefixes, fail-fast requests and reconnect forever. */
 export const redisPattern = definePattern({
   name: "redis",
   version: packageVersion(import.meta.url),
   config: redisConfigSchema,
   async create(config, { namespace, logger }) {
     const keyPrefix = resolveKeyPrefix(config.keyPrefix, namespace);
-    if (isClusterConfig(config)) return createClusterInstance(config, namespace, keyPrefix, logger);
-    const { client, address, displayUrl } = createRedisClient(config, `prism:${namespace}`);
-    const connectionOptions = { address, displayUrl, slowPingMs: config.slowPingMs, unhealthyAfterMs: config.unhealthyAfterMs };
-    const connection = new RedisConnection({ ...connectionOptions, client, logger });
-    const subscriberConnection = new RedisLazyConnection(
-      () =>
-        new RedisConnection({
-          ...connectionOptions,
-          client: createRedisSubscriberClient(config, `prism:${namespace}:subscriber`).client,
-          logger: logger.child({ connection: "subscriber" }),
-        }),
-    );
+    const context = { name: `prism:${namespace}`, keyPrefix, logger };
+    const target = isClusterConfig(config) ? redisClusterTarget(config, context) : redisServerTarget(config, context);
+    const { client, address, connection } = target;
+    const subscriberConnection = new RedisLazyConnection(() => {
+      const subscriber = target.createSubscriberClient();
+      return new RedisConnection({
+        ...subscriber,
+        slowPingMs: config.slowPingMs,
+        unhealthyAfterMs: config.unhealthyAfterMs,
+        logger: logger.child({ connection: "subscriber" }),
+      });
+    });
     const openSubscriber = () => subscriberConnection.open();
-    const keyvalue = new RedisKeyValue({ client, keyPrefix, address });
     const pubsub = new RedisPubSub({ client, openSubscriber, keyPrefix, address, subscriberBufferSize: config.subscriberBufferSize });
-    const store = new RedisRegistryStore({ client, keyPrefix, address });
     let nats: NatsRegistryMessaging | undefined;
     let redisMessaging: RedisRegistryMessaging | undefined;
-    let messaging: RegistryMessaging;
+    let messaging: RegistryMessaging | undefined;
     if (config.messaging.backend === "nats") {
       const { NatsRegistryMessaging } = await import("./nats-registry-messaging.js");
       nats = new NatsRegistryMessaging({
@@ -68,15 +59,27 @@ export const redisPattern = definePattern({
         logger: logger.child({ connection: "registry-messaging" }),
       });
       messaging = nats;
-    } else {
-      redisMessaging = new RedisRegistryMessaging({ client, openSubscriber, keyPrefix, address, queueCapacity: config.listenerQueue });
+    } else if (!target.cluster) {
+      redisMessaging = new RedisRegistryMessaging({
+        client: target.client,
+        openSubscriber,
+        keyPrefix,
+        address,
+        queueCapacity: config.listenerQueue,
+      });
       messaging = redisMessaging;
     }
-    logger.debug("redis pattern created", { url: displayUrl, keyPrefix, registryMessaging: config.messaging.backend });
+    const registry = messaging && { store: new RedisRegistryStore({ client, keyPrefix, address, cluster: target.cluster }), messaging };
+    logger.debug("redis pattern created", {
+      url: target.displayUrl,
+      cluster: target.cluster,
+      keyPrefix,
+      registryMessaging: registry ? config.messaging.backend : CLUSTER_WITHOUT_REGISTRY,
+    });
     return {
-      keyvalue,
+      keyvalue: target.keyvalue,
       pubsub,
-      registry: { store, messaging },
+      ...(registry && { registry }),
       start: async () => {
         await Promise.all([connection.start(), nats?.start()]);
       },
@@ -88,28 +91,9 @@ export const redisPattern = definePattern({
       health: async (): Promise<HealthReport> =>
         withRegistryMessagingHealth(
           redisPatternHealth(await connection.health(), subscriberConnection.state(), pubsub.stats()),
-          { registryMessaging: config.messaging.backend, ...redisMessaging?.stats() },
+          { registryMessaging: registry ? config.messaging.backend : CLUSTER_WITHOUT_REGISTRY, ...redisMessaging?.stats() },
           nats?.connectionState(),
         ),
     };
   },
 });
-
-/** The cluster-mode instance: KeyValue only (PubSub and the registry are not served on a cluster yet), health from CLUSTER INFO. */
-function createClusterInstance(config: RedisConfig, namespace: string, keyPrefix: string, logger: Logger): PatternInstance {
-  const { client, address, displayUrl } = createRedisClusterClient(config, `prism:${namespace}`);
-  const connection = new RedisClusterConnection({
-    client,
-    address,
-    logger,
-    slowPingMs: config.slowPingMs,
-    unhealthyAfterMs: config.unhealthyAfterMs,
-  });
-  logger.debug("redis pattern created in cluster mode (KeyValue only)", { cluster: displayUrl, keyPrefix });
-  return {
-    keyvalue: new RedisClusterKeyValue({ client, keyPrefix, address }),
-    start: () => connection.start(),
-    stop: () => connection.stop(),
-    health: () => connection.health(),
-  };
-}

@@ -1,9 +1,10 @@
-// RedisPubSub: at-most-once PubSub over Redis pub/sub. PUBLISH runs on the command connection; a
-// dedicated subscriber connection, opened on the first subscribe, SUBSCRIBEs once per exact topic and
-// PSUBSCRIBEs a superset glob per wildcard filter (narrowed locally with topicMatches), both
-// reference-counted over local subscriptions and restored after a reconnect. Messages fan out locally
-// (the SDK's LocalFanout) into bounded per-subscription queues (full → dropped and counted). Channels are
-// `<keyPrefix>ps:<topic>`; the wire format is in redis-pubsub-envelope.ts.
+// RedisPubSub: at-most-once PubSub over Redis pub/sub. PUBLISH runs on the command connection (on a
+// cluster, on one master per channel: redis-publishing-node.ts); a dedicated subscriber connection,
+// opened on the first subscribe, SUBSCRIBEs once per exact topic and PSUBSCRIBEs a superset glob per
+// wildcard filter (narrowed locally with topicMatches), both reference-counted over local subscriptions
+// and restored after a reconnect. Messages fan out locally (the SDK's LocalFanout) into bounded
+// per-subscription queues (full → dropped and counted). Channels are `<keyPrefix>ps:<topic>`; the wire
+// format is in redis-pubsub-envelope.ts.
 import { randomBytes } from "node:crypto";
 import {
   Code,
@@ -17,15 +18,17 @@ import {
   type SubscribeRequestOptions,
 } from "@prism/pattern-sdk";
 import type { Redis } from "ioredis";
+import type { RedisCommandClient } from "./redis-client.js";
 import { toConnectError } from "./redis-errors.js";
 import { channelTopic, filterGlob, pubSubChannelPrefix } from "./redis-pubsub-channel.js";
+import { publishingNode } from "./redis-publishing-node.js";
 import { decodeEnvelope, encodeEnvelope } from "./redis-pubsub-envelope.js";
 import { RedisSubscriber, type SubscriptionKind } from "./redis-subscriber.js";
 
 /** Options of a RedisPubSub. */
 export interface RedisPubSubOptions {
-  /** Command connection that PUBLISH runs on; its owner connects and closes it. */
-  client: Redis;
+  /** Command connection that PUBLISH runs on (one server or a cluster); its owner connects and closes it. */
+  client: RedisCommandClient;
   /**
    * Opens the dedicated subscriber connection (a client from createRedisSubscriberClient), called on the first
    * subscribe (and again only if that call rejected); resolves once its first connection attempt settled, ready or
@@ -56,7 +59,7 @@ export interface RedisPubSubStats {
 export class RedisPubSub implements PubSubBackend {
   /** Every subscription is at-most-once: Redis pub/sub never stores or redelivers a message. */
   readonly guarantee = "at-most-once";
-  private readonly client: Redis;
+  private readonly client: RedisCommandClient;
   private readonly openSubscriber: () => Promise<Redis>;
   /** The subscriber connection and its subscriptions, once attached by the first subscribe. */
   private attached: { client: Redis; subscriber: RedisSubscriber } | undefined;
@@ -86,7 +89,8 @@ export class RedisPubSub implements PubSubBackend {
     const messageId = randomBytes(8).toString("hex");
     const data = encodeEnvelope({ messageId, publishedAtMs: Date.now(), metadata, payload });
     try {
-      await this.client.publish(this.channelPrefix + topic, data);
+      const channel = this.channelPrefix + topic;
+      await publishingNode(this.client, channel).publish(channel, data);
     } catch (error) {
       throw toConnectError(error, this.address);
     }

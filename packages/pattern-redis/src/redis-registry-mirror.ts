@@ -9,7 +9,7 @@
 // Entries are kept sorted by identity (updated in place for heartbeats, by binary insertion for a few
 // arrivals and departures) so a page needs no sort.
 import { Code, ConnectError, type RegistryMetadata } from "@prism/pattern-sdk";
-import type { Redis } from "ioredis";
+import type { RedisCommandClient } from "./redis-client.js";
 import { toConnectError } from "./redis-errors.js";
 import { parseMetadata, parseRecord } from "./redis-registry-record.js";
 import type { RedisRegistryScripts, RegistryChangesReply, RegistryKeys } from "./redis-registry-scripts.js";
@@ -57,7 +57,7 @@ export class RedisRegistryMirror {
 
   /** Mirrors the registry at `keys`; reads nothing until the first refresh. */
   constructor(
-    private readonly client: Redis & RedisRegistryScripts,
+    private readonly client: RedisCommandClient & RedisRegistryScripts,
     private readonly keys: RegistryKeys,
     private readonly address: string,
   ) {}

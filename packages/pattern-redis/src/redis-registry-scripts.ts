@@ -7,7 +7,7 @@
 // change). Every write bumps seq and logs the identity, so a mirror (redis-registry-mirror.ts) catches up
 // by fetching only what changed since the seq it has seen; `epoch` names one incarnation of the registry
 // (a Redis that lost its data starts another), `trimmed` is the highest seq dropped from the change log.
-import type { Redis } from "ioredis";
+import type { RedisCommandClient } from "./redis-client.js";
 
 /** Change-log entries kept beyond one per stored identity (for deletions); older ones are trimmed. */
 const TOMBSTONES = 10_000;
@@ -169,7 +169,7 @@ export interface RedisRegistryScripts {
 export type RegistryKeys = [data: string, expiry: string, meta: string, changes: string];
 
 /** Defines the registry scripts on `client` (idempotent) and returns it typed with them. */
-export function defineRegistryScripts(client: Redis): Redis & RedisRegistryScripts {
+export function defineRegistryScripts<C extends RedisCommandClient>(client: C): C & RedisRegistryScripts {
   const scripts: Record<keyof RedisRegistryScripts, string> = {
     prismRegistryRegister: REGISTER,
     prismRegistryHeartbeat: HEARTBEAT,
@@ -180,5 +180,5 @@ export function defineRegistryScripts(client: Redis): Redis & RedisRegistryScrip
     prismRegistryChanges: CHANGES,
   };
   for (const [name, lua] of Object.entries(scripts)) client.defineCommand(name, { lua, numberOfKeys: 4 });
-  return client as Redis & RedisRegistryScripts;
+  return client as C & RedisRegistryScripts;
 }

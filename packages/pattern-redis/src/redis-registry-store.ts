@@ -30,7 +30,7 @@ import {
   type RegistrationResult,
   type RegistryStore,
 } from "@prism/pattern-sdk";
-import type { Redis } from "ioredis";
+import type { RedisCommandClient } from "./redis-client.js";
 import { toConnectError } from "./redis-errors.js";
 import { registryKeys } from "./redis-registry-keys.js";
 import { lowerBound, type MirrorEntry, RedisRegistryMirror } from "./redis-registry-mirror.js";
@@ -46,16 +46,18 @@ const CLEANUP_BATCH = 1000;
 /** Options of a RedisRegistryStore. */
 export interface RedisRegistryStoreOptions {
   /** The command connection; its owner connects and closes it. The registry scripts are defined on it. */
-  client: Redis;
+  client: RedisCommandClient;
   /** Namespace key prefix (see resolveKeyPrefix). */
   keyPrefix: string;
   /** `host:port` of the server, named in error messages. */
   address: string;
+  /** Whether `client` is a Redis Cluster's: the registry's keys then share one slot (see redis-registry-keys.ts). */
+  cluster?: boolean;
 }
 
 /** Registry identities in Redis, liveness by the Redis clock; see the file comment. */
 export class RedisRegistryStore implements RegistryStore {
-  private readonly client: Redis & RedisRegistryScripts;
+  private readonly client: RedisCommandClient & RedisRegistryScripts;
   private readonly keys: RegistryKeys;
   private readonly address: string;
   private readonly mirror: RedisRegistryMirror;
@@ -65,7 +67,7 @@ export class RedisRegistryStore implements RegistryStore {
   /** Defines the scripts on `options.client`; does not connect it. */
   constructor(options: RedisRegistryStoreOptions) {
     this.client = defineRegistryScripts(options.client);
-    this.keys = registryKeys(options.keyPrefix);
+    this.keys = registryKeys(options.keyPrefix, options.cluster);
     this.address = options.address;
     this.mirror = new RedisRegistryMirror(this.client, this.keys, this.address);
   }

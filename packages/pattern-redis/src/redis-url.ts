@@ -74,3 +74,8 @@ function shown(text: string): string {
   const redacted = redactUrl(text);
   return redacted.length > MAX_SHOWN_CHARS ? `${redacted.slice(0, MAX_SHOWN_CHARS)}…` : redacted;
 }
+
+/** `host:port` of a server for logs and messages, an IPv6 host in brackets. */
+export function hostPort({ host, port }: Pick<RedisUrl, "host" | "port">): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}

@@ -1,19 +1,23 @@
 // End to end over clustered backends: three proxies (namespaces on a NATS JetStream KV bucket) with
-// KeyValue on a real 3-master Redis Cluster and PubSub on JetStream (3 replicas) over a real 3-node
-// NATS cluster; the KeyValue and PubSub acceptance suites pass unchanged through one client holding
-// all three proxies' URLs (so a subscription's acks often reach another proxy than the one holding it);
-// killing the proxy that holds a group subscription loses no at-least-once message.
+// KeyValue and the Multicast Registry on a real 3-master Redis Cluster (registry messaging on NATS) and
+// PubSub on JetStream (3 replicas) over a real 3-node NATS cluster, plus at-most-once PubSub on the
+// Redis Cluster; the KeyValue, PubSub and registry acceptance suites pass unchanged through one client
+// holding all three proxies' URLs (so a subscription's acks often reach another proxy than the one
+// holding it, and a multicast crosses proxies to its listener). Killing a NATS node mid-run, then the
+// proxy that holds a group subscription, loses no acknowledged at-least-once message.
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
 import { createEndpointPoolTransport, createPrismClient } from "@prism/client";
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
 import { PubSubService } from "@prism/proto/pubsub/v1";
+import { RegistryService } from "@prism/proto/registry/v1";
 import {
   keyValueAcceptanceSuite,
   type NatsCluster,
   pubSubAcceptanceSuite,
   type RedisCluster,
+  registryAcceptanceSuite,
   startNatsCluster,
   startRedisCluster,
 } from "@prism/testkit";
@@ -27,16 +31,20 @@ const proxies: ProxyProcess[] = [];
 beforeAll(async () => {
   redis = await startRedisCluster({ masters: 3 });
   nats = await startNatsCluster({ nodes: 3, jetstream: true });
+  const messaging = { backend: "nats", url: nats.url };
   const config = {
     configSource: { nats: { servers: nats.urls, bucket: "clustered" } },
     namespaces: {
       default: {
         keyvalue: { backend: "redis", config: { cluster: redis.urls } },
         pubsub: { backend: "nats", config: { url: nats.url, jetstream: true, replicas: 3, ackWaitMs: 2000 } },
+        registry: { backend: "redis", config: { cluster: redis.urls, messaging } },
       },
+      limited: { registry: { backend: "redis", config: { cluster: redis.urls, messaging, limits: { maxIdentities: LIMITED } } } },
+      "redis-pubsub": { pubsub: { backend: "redis", config: { cluster: redis.urls, subscriberBufferSize: 8192 } } },
     },
   };
-  for (let i = 0; i < 3; i++) proxies.push(await startProxyProcess({ config }));
+  for (let i = 0; i < 3; i++) proxies.push(await startProxyProcess({ config: { ...config, health: { details: true } } }));
 }, 120_000);
 
 afterAll(async () => {
@@ -45,10 +53,13 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-/** A client of `service` over all three proxies (the client's endpoint pool). */
-function poolClient<S extends DescService>(service: S) {
+/** The identity limit of the `limited` namespace. */
+const LIMITED = 5;
+
+/** A client of `service` in `namespace` over all three proxies (the client's endpoint pool). */
+function poolClient<S extends DescService>(service: S, namespace = "default") {
   const withNamespace: Interceptor = (next) => (request) => {
-    request.header.set("prism-namespace", "default");
+    request.header.set("prism-namespace", namespace);
     return next(request);
   };
   const endpoints = proxies.map(({ url }) => ({ url, transport: createGrpcTransport({ baseUrl: url, interceptors: [withNamespace] }) }));
@@ -64,6 +75,67 @@ pubSubAcceptanceSuite("three proxies over a NATS cluster with JetStream (one cli
   capabilities: { guarantee: "at-least-once", groups: true, durable: true },
   setup: async () => ({ client: poolClient(PubSubService) }),
 });
+
+// Redis pub/sub groups are shared within one proxy only (docs/scaling.md), so the group cases do not apply
+// through three URLs; everything else does, with PUBLISH and SUBSCRIBE on different nodes of the cluster.
+pubSubAcceptanceSuite("three proxies over a Redis Cluster, at-most-once (one client, three URLs)", {
+  capabilities: { guarantee: "at-most-once", groups: false, durable: false },
+  setup: async () => ({ client: poolClient(PubSubService, "redis-pubsub") }),
+});
+
+type Health = { namespaces: Record<string, Record<string, { details?: Record<string, string | number> }>> };
+
+/** Listen streams the `default` registry holds over all running proxies, as their /healthz report them. */
+async function listenersOnAllProxies(): Promise<number> {
+  let total = 0;
+  for (const proxy of proxies) {
+    const body = (await (await fetch(`${proxy.url}/healthz`)).json()) as Health;
+    total += Number(body.namespaces.default?.registry?.details?.listeners ?? Number.NaN);
+  }
+  return total;
+}
+
+registryAcceptanceSuite("three proxies over a Redis Cluster with NATS cluster messaging (one client, three URLs)", {
+  setup: async () => ({
+    client: poolClient(RegistryService),
+    listenerCount: listenersOnAllProxies,
+    limited: { client: poolClient(RegistryService, "limited"), maxIdentities: LIMITED },
+  }),
+});
+
+it("loses no acknowledged at-least-once message when a NATS node is killed mid-run", async () => {
+  const client = createPrismClient({ url: proxies.map(({ url }) => url), namespace: "default" });
+  const controller = new AbortController();
+  const subscription = client.pubsub.subscribe("failover.nats", { group: "audit", signal: controller.signal });
+  await subscription.ready;
+  const received = new Set<string>();
+  const reading = (async () => {
+    for await (const message of subscription) {
+      received.add(message.text());
+      await message.ack().catch(() => {});
+    }
+  })().catch(() => {});
+  // Only a publish the proxy answered OK is acknowledged; one refused while the cluster elects is not.
+  const acknowledged: string[] = [];
+  let refused = 0;
+  for (let i = 0; acknowledged.length < 60; i++) {
+    if (i === 20) await nats.kill(0);
+    if (i > 400) break;
+    try {
+      await client.pubsub.publish("failover.nats", `audit-${i}`);
+      acknowledged.push(`audit-${i}`);
+    } catch {
+      refused += 1;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  console.log(`NATS node killed mid-run: ${acknowledged.length} publishes acknowledged, ${refused} refused while the cluster recovered`);
+  expect(acknowledged.length).toBe(60);
+  await vi.waitFor(() => expect(acknowledged.filter((text) => !received.has(text))).toEqual([]), { timeout: 30_000, interval: 250 });
+  controller.abort();
+  await reading;
+  await nats.restart(0);
+}, 90_000);
 
 it("loses no at-least-once message when the proxy holding the subscription is killed mid-run", async () => {
   // A fresh client's first call goes to its first endpoint: the subscription starts on proxies[0].

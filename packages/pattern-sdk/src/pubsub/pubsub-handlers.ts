@@ -98,6 +98,8 @@ export function createPubSubHandlers(
       const subscription = open.get(request.subscriptionId);
       let acked: number;
       if (subscription) acked = await subscription.ack(request.messageIds);
+      // At-most-once: there is nothing to acknowledge, whichever proxy holds the subscription.
+      else if (backend.guarantee === "at-most-once") acked = 0;
       // The subscription is held elsewhere (another proxy): its id lets the backend ack only there.
       else if (backend.ackByMessageId) acked = await backend.ackByMessageId(request.messageIds, request.subscriptionId);
       else {

@@ -4,20 +4,12 @@
 // touches one slot), run concurrently and put back in request order; Scan walks the masters one after
 // the other, sorted by host:port from the slot table, with one opaque cursor (master index + that master's SCAN cursor +
 // keys found beyond the page limit, re-read before they are returned, as in RedisKeyValue).
-import {
-  Code,
-  ConnectError,
-  type KeyValueBackend,
-  type KeyValueEntry,
-  type KeyValueItem,
-  type ScanPage,
-  type ScanPageRequest,
-} from "@prism/pattern-sdk";
+import { Code, ConnectError, type KeyValueEntry, type ScanPage, type ScanPageRequest } from "@prism/pattern-sdk";
 import type { Cluster, Redis } from "ioredis";
 import { escapeRedisGlob } from "./escape-redis-glob.js";
-import { toConnectError } from "./redis-errors.js";
 import { CLUSTER_SLOTS, groupBySlot } from "./redis-key-slot.js";
-import { MAX_SCAN_CALLS_PER_PAGE, MIN_SCAN_COUNT, toBuffer, toBytes } from "./redis-keyvalue.js";
+import { MAX_SCAN_CALLS_PER_PAGE, MIN_SCAN_COUNT } from "./redis-keyvalue.js";
+import { RedisKeyValueBase, type RedisKeyValueOptions, toBuffer, toBytes } from "./redis-keyvalue-base.js";
 import {
   decodeRedisClusterScanCursor,
   encodeRedisClusterScanCursor,
@@ -26,51 +18,10 @@ import {
 } from "./redis-scan-cursor.js";
 
 /** Options of a RedisClusterKeyValue. */
-export interface RedisClusterKeyValueOptions {
-  /** The ioredis Cluster; its owner connects and closes it. */
-  client: Cluster;
-  /** Prefix every key is stored under (see resolveKeyPrefix); isolates namespaces sharing one cluster. */
-  keyPrefix: string;
-  /** The seed nodes, named in error messages. */
-  address: string;
-}
+export type RedisClusterKeyValueOptions = RedisKeyValueOptions<Cluster>;
 
 /** KeyValue backend on Redis Cluster; see the file comment. */
-export class RedisClusterKeyValue implements KeyValueBackend {
-  private readonly client: Cluster;
-  private readonly keyPrefix: string;
-  private readonly address: string;
-
-  /** Wraps `options.client`; does not connect it. */
-  constructor(options: RedisClusterKeyValueOptions) {
-    this.client = options.client;
-    this.keyPrefix = options.keyPrefix;
-    this.address = options.address;
-  }
-
-  /** Stores `value` under `key` (SET, or SET PX for a TTL); ttlMs 0 = no expiry and clears an old TTL. */
-  async set(key: string, value: Uint8Array, ttlMs: number): Promise<void> {
-    await this.call(() =>
-      ttlMs > 0 ? this.client.set(this.stored(key), toBuffer(value), "PX", ttlMs) : this.client.set(this.stored(key), toBuffer(value)),
-    );
-  }
-
-  /** Returns the value, or undefined when the key is missing or expired. */
-  async get(key: string): Promise<Uint8Array | undefined> {
-    const value = await this.call(() => this.client.getBuffer(this.stored(key)));
-    return value === null ? undefined : toBytes(value);
-  }
-
-  /** Removes the key; returns whether it existed. */
-  async delete(key: string): Promise<boolean> {
-    return (await this.call(() => this.client.del(this.stored(key)))) > 0;
-  }
-
-  /** Tells whether the key is present and not expired. */
-  async exists(key: string): Promise<boolean> {
-    return (await this.call(() => this.client.exists(this.stored(key)))) > 0;
-  }
-
+export class RedisClusterKeyValue extends RedisKeyValueBase<Cluster> {
   /**
    * Returns up to `limit` keys starting with the literal `prefix`, scanning the masters in `host:port`
    * order: SCAN runs on the current master until the page is full or it has no more keys, then moves to
@@ -184,25 +135,8 @@ export class RedisClusterKeyValue implements KeyValueBackend {
     });
   }
 
-  /** Scan items for `keys`, dropping keys Redis does not have (deleted since SCAN saw them, or forged in a cursor). */
-  private async items(keys: string[], includeValues: boolean, carried: ReadonlySet<string>): Promise<KeyValueItem[]> {
-    if (!includeValues) {
-      const check = keys.filter((key) => carried.has(key));
-      const present = await this.existsMany(check);
-      const missing = new Set(check.filter((_, index) => !present[index]));
-      return keys.filter((key) => !missing.has(key)).map((key) => ({ key, value: new Uint8Array(0) }));
-    }
-    const values = await this.getMany(keys);
-    const items: KeyValueItem[] = [];
-    keys.forEach((key, index) => {
-      const value = values[index];
-      if (value !== undefined) items.push({ key, value });
-    });
-    return items;
-  }
-
   /** Whether each of `keys` exists, one pipeline of EXISTS per hash slot. */
-  private async existsMany(keys: string[]): Promise<boolean[]> {
+  protected async existsMany(keys: string[]): Promise<boolean[]> {
     const present: boolean[] = new Array(keys.length).fill(false);
     await this.perSlot(keys, async (indexes) => {
       const pipeline = this.client.pipeline();
@@ -221,25 +155,5 @@ export class RedisClusterKeyValue implements KeyValueBackend {
     if (keys.length === 0) return;
     const groups = groupBySlot(keys.map((key) => this.stored(key)));
     await this.call(() => Promise.all(groups.map(run)));
-  }
-
-  /** The Redis key of `key`. */
-  private stored(key: string): string {
-    return this.keyPrefix + key;
-  }
-
-  /** Runs one ioredis call, turning whatever it throws into a ConnectError. */
-  private async call<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw toConnectError(error, this.address);
-    }
-  }
-
-  /** Throws the first per-command error of a pipeline or transaction reply; a null reply (aborted EXEC) too. */
-  private throwFirstError(results: [error: Error | null, result: unknown][] | null): void {
-    if (results === null) throw new Error("transaction aborted");
-    for (const [error] of results) if (error) throw error;
   }
 }

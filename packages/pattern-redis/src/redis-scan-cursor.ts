@@ -40,29 +40,10 @@ export function encodeRedisScanCursor(state: RedisScanState, scope: RedisScanSco
  * starts with `scope.prefix`. The pending keys may still be forged: check them against Redis before use.
  */
 export function decodeRedisScanCursor(cursor: string, scope: RedisScanScope): RedisScanState {
-  let text: string;
-  try {
-    text = decodeScanCursor(CURSOR_TAG, cursor);
-  } catch {
-    throw malformed("not a redis scan cursor");
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw malformed("not JSON");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw malformed("not an object");
-  const fields = Object.keys(parsed);
-  if (fields.length !== 3 || !["s", "c", "p"].every((name) => fields.includes(name))) throw malformed("unexpected fields");
-  const { s, c, p } = parsed as { s: unknown; c: unknown; p: unknown };
-  if (s !== scopeDigest(scope)) throw malformed("made for another prefix or namespace");
-  if (typeof c !== "string" || !/^(0|[1-9]\d{0,19})$/.test(c)) throw malformed("bad Redis cursor");
-  if (!Array.isArray(p) || !p.every((key): key is string => typeof key === "string" && key.startsWith(scope.prefix))) {
-    throw malformed("bad pending keys");
-  }
-  if (c === "0" && p.length === 0) throw malformed("scan already complete");
-  return { redisCursor: c, pending: p };
+  const { c, p } = decodeScopedFields(CURSOR_TAG, "redis", cursor, scope, ["s", "c", "p"]);
+  const state = checkedScanState(c, p, scope);
+  if (state.redisCursor === "0" && state.pending.length === 0) throw malformed("scan already complete");
+  return state;
 }
 
 /** Tag of redis cluster scan cursors: a cluster cursor is never taken for a single-server one, nor the reverse. */
@@ -90,11 +71,27 @@ export function encodeRedisClusterScanCursor(state: RedisClusterScanState, scope
  * decodeRedisScanCursor. The master index is only range-checked: a master past the last one means done.
  */
 export function decodeRedisClusterScanCursor(cursor: string, scope: RedisScanScope): RedisClusterScanState {
+  const { m, c, p } = decodeScopedFields(CLUSTER_CURSOR_TAG, "redis cluster", cursor, scope, ["s", "m", "c", "p"]);
+  if (typeof m !== "number" || !Number.isInteger(m) || m < 0 || m > MAX_MASTER_INDEX) throw malformed("bad master index");
+  return { master: m, ...checkedScanState(c, p, scope) };
+}
+
+/**
+ * The fields of a cursor with tag `tag`: a JSON object with exactly `names`, whose `s` is the digest of
+ * `scope`; throws INVALID_ARGUMENT (naming `kind` when the tag is wrong) otherwise. Values are unchecked.
+ */
+function decodeScopedFields(
+  tag: string,
+  kind: string,
+  cursor: string,
+  scope: RedisScanScope,
+  names: readonly string[],
+): Record<string, unknown> {
   let text: string;
   try {
-    text = decodeScanCursor(CLUSTER_CURSOR_TAG, cursor);
+    text = decodeScanCursor(tag, cursor);
   } catch {
-    throw malformed("not a redis cluster scan cursor");
+    throw malformed(`not a ${kind} scan cursor`);
   }
   let parsed: unknown;
   try {
@@ -104,15 +101,19 @@ export function decodeRedisClusterScanCursor(cursor: string, scope: RedisScanSco
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw malformed("not an object");
   const fields = Object.keys(parsed);
-  if (fields.length !== 4 || !["s", "m", "c", "p"].every((name) => fields.includes(name))) throw malformed("unexpected fields");
-  const { s, m, c, p } = parsed as { s: unknown; m: unknown; c: unknown; p: unknown };
-  if (s !== scopeDigest(scope)) throw malformed("made for another prefix or namespace");
-  if (typeof m !== "number" || !Number.isInteger(m) || m < 0 || m > MAX_MASTER_INDEX) throw malformed("bad master index");
+  if (fields.length !== names.length || !names.every((name) => fields.includes(name))) throw malformed("unexpected fields");
+  const record = parsed as Record<string, unknown>;
+  if (record.s !== scopeDigest(scope)) throw malformed("made for another prefix or namespace");
+  return record;
+}
+
+/** The SCAN cursor `c` and pending keys `p` of a decoded cursor, checked: a decimal SCAN cursor, keys under `scope.prefix`. */
+function checkedScanState(c: unknown, p: unknown, scope: RedisScanScope): RedisScanState {
   if (typeof c !== "string" || !/^(0|[1-9]\d{0,19})$/.test(c)) throw malformed("bad Redis cursor");
   if (!Array.isArray(p) || !p.every((key): key is string => typeof key === "string" && key.startsWith(scope.prefix))) {
     throw malformed("bad pending keys");
   }
-  return { master: m, redisCursor: c, pending: p };
+  return { redisCursor: c, pending: p };
 }
 
 /** A short digest of `scope`, so a cursor is recognised as belonging to it (an integrity check, not a secret). */

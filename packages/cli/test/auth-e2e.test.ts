@@ -9,13 +9,7 @@ import { type ProxyProcess, startProxyProcess } from "@prism/proxy/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The test IdP is a private workspace package that @prism/cli does not list as a dependency: imported by path.
 import { startTestIdp, type TestIdp } from "@prism/test-idp";
-import {
-  killPrismctlProcesses,
-  type PrismctlRunOptions,
-  requireBuiltPrismctl,
-  runPrismctl,
-  startPrismctl,
-} from "./support/prismctl-process.js";
+import { killPrismctlProcesses, prismctlAt, requireBuiltPrismctl, startPrismctl } from "./support/prismctl-process.js";
 
 let idp: TestIdp;
 let proxy: ProxyProcess;
@@ -39,8 +33,7 @@ afterAll(async () => {
   rmSync(loginDir, { recursive: true, force: true });
 });
 
-/** Runs prismctl against the test proxy. */
-const cli = (args: string[], options?: PrismctlRunOptions) => runPrismctl(["--url", proxy.url, ...args], options);
+const { cli } = prismctlAt(() => proxy.url);
 
 describe("prismctl with authentication", () => {
   it("exits 5 without a token, saying how to get one", async () => {

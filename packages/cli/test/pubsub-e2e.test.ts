@@ -3,13 +3,7 @@
 // base64, metadata, id, time), and exits 0 on SIGINT, on SIGTERM and after --count messages.
 import { type ProxyProcess, startProxyProcess } from "@prism/proxy/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  killPrismctlProcesses,
-  type PrismctlRunOptions,
-  requireBuiltPrismctl,
-  runPrismctl,
-  startPrismctl,
-} from "./support/prismctl-process.js";
+import { killPrismctlProcesses, prismctlAt, requireBuiltPrismctl, startPrismctl } from "./support/prismctl-process.js";
 
 let proxy: ProxyProcess;
 
@@ -22,8 +16,7 @@ afterAll(async () => {
   await proxy?.stop();
 });
 
-/** Runs prismctl against the test proxy. */
-const cli = (args: string[], options?: PrismctlRunOptions) => runPrismctl(["--url", proxy.url, ...args], options);
+const { cli } = prismctlAt(() => proxy.url);
 
 /** Starts `pubsub subscribe` with `args` and resolves once it says it is subscribed. */
 async function subscribe(args: string[]) {

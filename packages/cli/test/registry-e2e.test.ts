@@ -4,7 +4,7 @@
 import { createPrismClient, type PrismClient, type Registration, type RegistryListener } from "@prism/client";
 import { type ProxyProcess, startProxyProcess } from "@prism/proxy/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { killPrismctlProcesses, requireBuiltPrismctl, runPrismctl } from "./support/prismctl-process.js";
+import { killPrismctlProcesses, prismctlAt, requireBuiltPrismctl } from "./support/prismctl-process.js";
 
 let proxy: ProxyProcess;
 let client: PrismClient;
@@ -30,8 +30,7 @@ afterAll(async () => {
   await proxy?.stop();
 });
 
-/** Runs prismctl against the test proxy. */
-const cli = (args: string[], input?: string) => runPrismctl(["--url", proxy.url, ...args], input === undefined ? {} : { input });
+const { cli } = prismctlAt(() => proxy.url);
 
 describe("prismctl registry", () => {
   it("lists identities matching a JSON or a string filter, in identity order", async () => {
@@ -99,7 +98,7 @@ describe("prismctl registry", () => {
       expect(delivery.value.metadata).toEqual({ by: "cli" });
     }
 
-    const human = await cli(["registry", "multicast", "identity = 'thermo-2'", "--no-json"], "from stdin");
+    const human = await cli(["registry", "multicast", "identity = 'thermo-2'", "--no-json"], { input: "from stdin" });
     expect(human.stdout).toMatch(/^delivered to 1 of 1 identity\nIDENTITY\s+STATUS\s+MESSAGE\nthermo-2\s+DELIVERED\n$/);
     const second = await messages.next();
     if (!second.done) expect(new TextDecoder().decode(second.value.payload)).toBe("from stdin");

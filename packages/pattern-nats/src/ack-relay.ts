@@ -3,7 +3,9 @@
 // delivery (a JsMsg, whose reply subject the server expects the ack on), so an instance that gets an
 // Ack for a subscription it does not hold sends the ids as a core NATS request to the fixed subject
 // "_PRISM_ACK.<stream>"; every instance of the namespace listens there, acks the ids pending in its own
-// subscriptions (only in the given one when the subscription id is known) and replies how many it acked.
+// subscriptions (only in the given one when the subscription id is known) and replies how many it acked,
+// and whether it holds that subscription: the relaying instance stops waiting at that reply, so an ack
+// with a known subscription costs one round trip, not the stall after the last reply.
 // Nothing a client sends is ever used as a subject: the ids travel as data, and are checked here.
 
 /** Subject prefix of relayed acks; never captured by a stream (those hold "<prefix>.>"). */
@@ -15,7 +17,7 @@ export const MAX_RELAYED_ID_LENGTH = 256;
 /** Most ids in one relayed request; more are sent in several. */
 export const MAX_RELAYED_IDS = 1000;
 
-/** How long the relay waits for more replies after the last one (every listening instance replies). */
+/** How long the relay waits for more replies after the last one (every listening instance replies), unless the holder has answered. */
 export const RELAY_STALL_MS = 150;
 
 /** A relayed ack. */
@@ -61,18 +63,28 @@ export function decodeAckRelay(text: string): AckRelayRequest | undefined {
   return { ids, subscriptionId };
 }
 
-/** Encodes the reply of an instance: how many of the ids it acked. */
-export function encodeAckRelayReply(acked: number): string {
-  return JSON.stringify({ acked });
+/** The reply of an instance to a relayed ack. */
+export interface AckRelayReply {
+  /** How many of the ids it acked. */
+  acked: number;
+  /** Whether it holds the subscription the request named (false when none was named). */
+  held: boolean;
 }
 
-/** The count of a reply, at most `limit`; 0 for anything malformed. */
-export function decodeAckRelayReply(text: string, limit: number): number {
+/** Encodes the reply of an instance. */
+export function encodeAckRelayReply(reply: AckRelayReply): string {
+  return JSON.stringify(reply);
+}
+
+/** A reply with its count at most `limit`; 0 and not held for anything malformed. */
+export function decodeAckRelayReply(text: string, limit: number): AckRelayReply {
   try {
     const value: unknown = JSON.parse(text);
-    const acked = typeof value === "object" && value !== null ? (value as { acked?: unknown }).acked : undefined;
-    return typeof acked === "number" && Number.isInteger(acked) && acked > 0 ? Math.min(acked, limit) : 0;
+    if (typeof value !== "object" || value === null) return { acked: 0, held: false };
+    const { acked, held } = value as { acked?: unknown; held?: unknown };
+    const count = typeof acked === "number" && Number.isInteger(acked) && acked > 0 ? Math.min(acked, limit) : 0;
+    return { acked: count, held: held === true };
   } catch {
-    return 0;
+    return { acked: 0, held: false };
   }
 }

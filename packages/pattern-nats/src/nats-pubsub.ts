@@ -247,9 +247,10 @@ export class NatsPubSub implements PubSubBackend {
           this.logger.warn("ignored a malformed relayed ack", { subject: msg.subject, bytes: msg.data.byteLength });
           return;
         }
+        const held = request.subscriptionId !== undefined && [...this.open].some(({ id }) => id === request.subscriptionId);
         void this.ackHere(request.ids, request.subscriptionId).then((acked) => {
           try {
-            msg.respond(encodeAckRelayReply(acked));
+            msg.respond(encodeAckRelayReply({ acked, held }));
           } catch {
             // connection closed: the relaying instance counts this one as 0
           }
@@ -289,7 +290,11 @@ export class NatsPubSub implements PubSubBackend {
           },
         );
         let count = 0;
-        for await (const reply of replies) count += decodeAckRelayReply(reply.string(), chunk.length);
+        for await (const reply of replies) {
+          const { acked: replied, held } = decodeAckRelayReply(reply.string(), chunk.length);
+          count += replied;
+          if (held) break; // only the holder of a named subscription acks: nobody else will add to the count
+        }
         acked += Math.min(count, chunk.length);
       } catch (error) {
         throw unavailable("ack", this.link.address, error);

@@ -4,9 +4,7 @@
 // Recording is plain arithmetic on the (namespace, method)'s own counters, resolved once and kept
 // (two map lookups, a timestamp, and at the end a bucket search and four additions); the
 // Prometheus samples are built from those counters only when scraped.
-import type { ServerHttp2Stream } from "node:http2";
 import type { Metric, MetricValue, Registry } from "prom-client";
-import { sentGrpcStatus } from "./call-status.js";
 import { grpcCodeName } from "./grpc-code-name.js";
 import type { MethodLabels } from "./method-labels.js";
 
@@ -91,16 +89,8 @@ export class CallMetrics {
     );
   }
 
-  /** Observes a gRPC call on `stream` until the stream closes; its code is what the proxy sent. */
-  observeStream(stream: ServerHttp2Stream, namespace: string | string[] | undefined, path: string): void {
-    const stats = this.lookup(namespace, path);
-    const startedAt = performance.now();
-    stats.inFlight++;
-    stream.once("close", () => stats.finish(sentGrpcStatus(stream), (performance.now() - startedAt) / 1000));
-  }
-
-  /** Starts observing a decoded call; the returned function ends it with its code. */
-  begin(namespace: string | undefined, path: string): CallEnd {
+  /** Starts observing a call (its `prism-namespace` header as received); the returned function ends it with its code, once. */
+  begin(namespace: string | string[] | undefined, path: string): CallEnd {
     const stats = this.lookup(namespace, path);
     const startedAt = performance.now();
     stats.inFlight++;

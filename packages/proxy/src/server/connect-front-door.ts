@@ -6,17 +6,17 @@ import type { DescService, Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, createContextKey, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AdminService } from "@prism/proto/admin/v1";
-import { type CallContext, validTraceparent } from "@prism/wire";
+import type { CallContext } from "@prism/wire";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { AdminServiceHandlers } from "../admin/admin-handlers.js";
 import type { Authorizer } from "../auth/authorizer.js";
 import { permissionOf } from "../auth/method-permissions.js";
 import type { CallerIdentity } from "@prism/wire";
-import { type CallSpan, endCallSpan, startCallSpan, traceparentOf, tracingEnabled, withCallSpan } from "@prism/pattern-sdk/tracing";
+import { withCallSpan } from "@prism/pattern-sdk/tracing";
 import { apiServices } from "../config/api-names.js";
-import { callSpanAttributes, spanNameOf } from "../tracing/call-span-attributes.js";
-import type { CallEnd, CallMetrics } from "../metrics/call-metrics.js";
+import type { CallMetrics } from "../metrics/call-metrics.js";
+import { type ObservedCall, observeCall } from "./observe-call.js";
 import { namespaceHeader, type NamespaceRouter } from "./namespace-router.js";
 
 /** A request handler for both HTTP/1.1 and HTTP/2 compatibility objects. */
@@ -78,7 +78,7 @@ function adminImpl(
     const path = `/${AdminService.typeName}/${method.name}`;
     impl[method.localName] = async (request: Message, context: HandlerContext) => {
       // The admin service is not namespaced: its calls count under namespace "".
-      const call = observeCall(context, path, calls, "");
+      const call = observeConnectCall(context, path, calls, "");
       try {
         let identity: CallerIdentity | undefined;
         if (authorizer !== undefined) {
@@ -128,7 +128,7 @@ function forwardingImpl(
       };
       return { runtime: route.runtime, options };
     };
-    const observe = (context: HandlerContext) => observeCall(context, path, calls, router.absentNamespace);
+    const observe = (context: HandlerContext) => observeConnectCall(context, path, calls, router.absentNamespace);
     if (method.methodKind === "unary") {
       impl[method.localName] = async (request: Message, context: HandlerContext) => {
         const call = observe(context);
@@ -172,33 +172,11 @@ function forwardingImpl(
   return impl;
 }
 
-/** Starts recording a call to `path` (metrics, and a span when tracing is on); `end` takes its code. */
-function observeCall(context: HandlerContext, path: string, calls: CallMetrics | undefined, absentNamespace: string): ObservedCall {
+/** Starts recording a Connect call to `path`: observeCall with the call's headers. */
+function observeConnectCall(context: HandlerContext, path: string, calls: CallMetrics | undefined, absentNamespace: string): ObservedCall {
   const namespace = context.requestHeader.get(namespaceHeader) ?? undefined;
-  const endMetrics = calls?.begin(namespace, path) ?? noEnd;
-  const caller = validTraceparent(context.requestHeader.get("traceparent"));
-  if (!tracingEnabled()) return { traceparent: caller, callSpan: undefined, end: endMetrics };
-  const callSpan = startCallSpan(spanNameOf(path), caller, callSpanAttributes(path, namespace ?? absentNamespace));
-  if (callSpan === undefined) return { traceparent: caller, callSpan, end: endMetrics };
-  return {
-    traceparent: traceparentOf(callSpan.span),
-    callSpan,
-    end: (code) => {
-      endMetrics(code);
-      if (callSpan.span.isRecording()) endCallSpan(callSpan.span, code);
-    },
-  };
+  return observeCall(calls, { namespace, path, traceparent: context.requestHeader.get("traceparent"), absentNamespace });
 }
-
-/** A call being recorded: the traceparent to hand on, its span when traced, and how it ends. */
-interface ObservedCall {
-  readonly traceparent: string | undefined;
-  readonly callSpan: CallSpan | undefined;
-  readonly end: CallEnd;
-}
-
-/** The end of a call that is not recorded. */
-const noEnd: CallEnd = () => {};
 
 /**
  * A stream that ends because its deadline passed ends with DEADLINE_EXCEEDED, as on native gRPC,

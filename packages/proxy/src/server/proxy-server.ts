@@ -21,7 +21,8 @@ import { createServer as createTcpServer, type Server, type Socket } from "node:
 import type { Authorizer } from "../auth/authorizer.js";
 import type { OverloadConfig } from "../config/overload-config.js";
 import type { CallMetrics } from "../metrics/call-metrics.js";
-import { traceGrpcCall } from "../tracing/trace-grpc-call.js";
+import { sentGrpcStatus } from "../metrics/call-status.js";
+import { observeCall } from "./observe-call.js";
 import type { FrontDoorHandler } from "./connect-front-door.js";
 import { ConnectionLimits } from "./connection-limits.js";
 import { namespaceHeader, type NamespaceRouter } from "./namespace-router.js";
@@ -187,11 +188,21 @@ export function createProxyServer(router: NamespaceRouter, frontDoor: FrontDoorH
     }
     const contentType = headers["content-type"];
     if (contentType === "application/grpc" || contentType === "application/grpc+proto") {
-      calls?.observeStream(stream, headers[namespaceHeader], headers[":path"] ?? "");
-      if (tracingEnabled()) {
-        const callSpan = traceGrpcCall(stream, headers, router.absentNamespace);
-        withCallSpan(callSpan, () => routeGrpcCall(router, stream, headers, onStreamError, options.authorizer, options.own));
-        return;
+      if (calls !== undefined || tracingEnabled()) {
+        const path = headers[":path"] ?? "";
+        const call = observeCall(calls, {
+          namespace: headers[namespaceHeader],
+          path,
+          traceparent: headers.traceparent,
+          absentNamespace: router.absentNamespace,
+        });
+        // The call's traceparent becomes the proxy's span, so every hop to the pattern carries it.
+        if (call.callSpan !== undefined) headers.traceparent = call.traceparent;
+        stream.once("close", () => call.end(sentGrpcStatus(stream)));
+        if (call.callSpan !== undefined) {
+          withCallSpan(call.callSpan, () => routeGrpcCall(router, stream, headers, onStreamError, options.authorizer, options.own));
+          return;
+        }
       }
       routeGrpcCall(router, stream, headers, onStreamError, options.authorizer, options.own);
       return;

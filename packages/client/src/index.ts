@@ -81,9 +81,12 @@ export { createTracingInterceptor } from "./tracing/tracing-interceptor.js";
 export type { NodeGrpcTransport, PrismProtocol, TransportOptions } from "./transport/transport-options.js";
 export {
   createEndpointPoolTransport,
+  createResolvedEndpointPoolTransport,
   type EndpointPin,
   endpointPinKey,
   type EndpointPoolOptions,
   idempotentMethods,
+  type ResolvedEndpointPoolOptions,
+  type UrlResolver,
 } from "./transport/endpoint-pool.js";
 export { type ReattachEvent, reattachBackoff } from "./stream-reattach.js";

@@ -11,7 +11,12 @@ import { type KeyValueClient, createKeyValueClient } from "./keyvalue-client.js"
 import { type PubSubClient, createPubSubClient } from "./pubsub-client.js";
 import { type RegistryClient, createRegistryClient } from "./registry-client.js";
 import { type FilterLimits, resolveFilterLimits } from "./registry-filter/filter-limits.js";
-import { type EndpointPoolOptions, createEndpointPoolTransport } from "./transport/endpoint-pool.js";
+import {
+  createEndpointPoolTransport,
+  createResolvedEndpointPoolTransport,
+  type EndpointPoolOptions,
+  type UrlResolver,
+} from "./transport/endpoint-pool.js";
 import type { NodeGrpcTransport, PrismProtocol } from "./transport/transport-options.js";
 
 /** What the proxy accepts as a namespace name (anything else would be refused, or, with a control character, dropped on the way). */
@@ -69,20 +74,23 @@ export type PrismClientOptions = {
    * keeps failing, up to 60 s). Ignored with one URL.
    */
   endpointAvoidance?: Pick<EndpointPoolOptions, "avoidMs" | "maxAvoidMs">;
+  /** With a `url` resolver function: how often it is called again, in milliseconds (default 30000). */
+  urlRefreshMs?: number;
 } & (
   | {
       /**
        * Base URL of the proxy, e.g. "http://127.0.0.1:8980"; or the URLs of several proxies: calls then go round
        * robin over the healthy ones, reads are retried once on another after UNAVAILABLE, and subscriptions and
-       * registry listeners re-attach elsewhere (see "Several proxies" in the README).
+       * registry listeners re-attach elsewhere (see "Several proxies" in the README); or a function that finds
+       * those URLs (DNS, service discovery), called before the first call and every `urlRefreshMs`.
        */
-      url: string | readonly string[];
+      url: string | readonly string[] | UrlResolver;
       /** A ready Connect transport; overrides url, protocol and httpVersion. */
       transport?: Transport;
     }
   | {
       /** Ignored when a transport is given. */
-      url?: string | readonly string[];
+      url?: string | readonly string[] | UrlResolver;
       /** A ready Connect transport; overrides url, protocol and httpVersion. */
       transport: Transport;
     }
@@ -108,7 +116,8 @@ export type PrismClient = {
 export function createPrismClient(options: PrismClientOptions): PrismClient {
   const base = options.transport ?? transportFor(options);
   // Streams re-attach on another endpoint only when there is another endpoint to go to.
-  const reattach = options.transport === undefined && Array.isArray(options.url) && options.url.length > 1;
+  const reattach =
+    options.transport === undefined && ((Array.isArray(options.url) && options.url.length > 1) || typeof options.url === "function");
   const transport = options.token === undefined ? base : withToken(base, options.token);
   const settings = { headers: { ...options.headers }, timeoutMs: options.timeoutMs ?? defaultTimeoutMs };
   // Resolved (and checked) once here, so a bad limit fails at creation rather than at the first registry call.
@@ -125,7 +134,15 @@ export function createPrismClient(options: PrismClientOptions): PrismClient {
  * transport (no pool in the way); several are one transport each behind an endpoint pool.
  */
 function transportFor(options: PrismClientOptions): Transport {
-  const urls: readonly unknown[] = Array.isArray(options.url) ? options.url : [options.url];
+  const { url } = options;
+  if (typeof url === "function") {
+    const poolOptions = {
+      ...options.endpointAvoidance,
+      ...(options.urlRefreshMs === undefined ? {} : { refreshMs: options.urlRefreshMs }),
+    };
+    return createResolvedEndpointPoolTransport(url, (resolved) => endpointTransport(resolved, options), poolOptions);
+  }
+  const urls: readonly unknown[] = Array.isArray(url) ? url : [url];
   if (urls.length === 0 || urls.some((url) => typeof url !== "string" || url === "")) {
     throw new InvalidArgumentError("url is required unless a transport is given: a URL or a non-empty array of URLs");
   }

@@ -8,7 +8,7 @@
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
-import { createEndpointPoolTransport, createPrismClient } from "@prism/client";
+import { createEndpointPoolTransport, createPrismClient, type PrismClient } from "@prism/client";
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
 import { PubSubService } from "@prism/proto/pubsub/v1";
 import { RegistryService } from "@prism/proto/registry/v1";
@@ -103,10 +103,17 @@ registryAcceptanceSuite("three proxies over a Redis Cluster with NATS cluster me
   }),
 });
 
-it("loses no acknowledged at-least-once message when a NATS node is killed mid-run", async () => {
-  const client = createPrismClient({ url: proxies.map(({ url }) => url), namespace: "default" });
+/**
+ * Subscribes `client` to `topic` in `group` and acks every message; `received` holds their texts, `stop` ends it.
+ * An ack lost with its proxy means a redelivery, not a loss, so failed acks are ignored.
+ */
+async function receiveAll(
+  client: PrismClient,
+  topic: string,
+  group: string,
+): Promise<{ received: Set<string>; stop: () => Promise<void> }> {
   const controller = new AbortController();
-  const subscription = client.pubsub.subscribe("failover.nats", { group: "audit", signal: controller.signal });
+  const subscription = client.pubsub.subscribe(topic, { group, signal: controller.signal });
   await subscription.ready;
   const received = new Set<string>();
   const reading = (async () => {
@@ -115,6 +122,18 @@ it("loses no acknowledged at-least-once message when a NATS node is killed mid-r
       await message.ack().catch(() => {});
     }
   })().catch(() => {});
+  return {
+    received,
+    stop: async () => {
+      controller.abort();
+      await reading;
+    },
+  };
+}
+
+it("loses no acknowledged at-least-once message when a NATS node is killed mid-run", async () => {
+  const client = createPrismClient({ url: proxies.map(({ url }) => url), namespace: "default" });
+  const { received, stop } = await receiveAll(client, "failover.nats", "audit");
   // Only a publish the proxy answered OK is acknowledged; one refused while the cluster elects is not.
   const acknowledged: string[] = [];
   let refused = 0;
@@ -132,8 +151,7 @@ it("loses no acknowledged at-least-once message when a NATS node is killed mid-r
   console.log(`NATS node killed mid-run: ${acknowledged.length} publishes acknowledged, ${refused} refused while the cluster recovered`);
   expect(acknowledged.length).toBe(60);
   await vi.waitFor(() => expect(acknowledged.filter((text) => !received.has(text))).toEqual([]), { timeout: 30_000, interval: 250 });
-  controller.abort();
-  await reading;
+  await stop();
   await nats.restart(0);
 }, 90_000);
 
@@ -141,16 +159,7 @@ it("loses no at-least-once message when the proxy holding the subscription is ki
   // A fresh client's first call goes to its first endpoint: the subscription starts on proxies[0].
   const subscriber = createPrismClient({ url: proxies.map(({ url }) => url), namespace: "default" });
   const publisher = createPrismClient({ url: [proxies[1]?.url as string, proxies[2]?.url as string], namespace: "default" });
-  const controller = new AbortController();
-  const subscription = subscriber.pubsub.subscribe("failover.orders", { group: "billing", signal: controller.signal });
-  await subscription.ready;
-  const received = new Set<string>();
-  const reading = (async () => {
-    for await (const message of subscription) {
-      received.add(message.text());
-      await message.ack().catch(() => {}); // an ack lost with its proxy means a redelivery, not a loss
-    }
-  })().catch(() => {});
+  const { received, stop } = await receiveAll(subscriber, "failover.orders", "billing");
   const published: string[] = [];
   for (let i = 0; i < 60; i++) {
     if (i === 20) await proxies[0]?.stop("SIGKILL");
@@ -158,6 +167,5 @@ it("loses no at-least-once message when the proxy holding the subscription is ki
     published.push(`order-${i}`);
   }
   await vi.waitFor(() => expect(published.filter((text) => !received.has(text))).toEqual([]), { timeout: 30_000, interval: 250 });
-  controller.abort();
-  await reading;
+  await stop();
 }, 60_000);

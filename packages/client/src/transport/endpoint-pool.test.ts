@@ -5,7 +5,7 @@
 import { createServer } from "node:net";
 import { type Interceptor, createClient, createContextValues } from "@connectrpc/connect";
 import { KeyValueService } from "@prism/proto/keyvalue/v1";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { type RegistryServer, startRegistryServer } from "../../test/registry-server.js";
 import { createGrpcTransportUnderTest } from "../../test/transport-under-test.js";
 import { KeyNotFoundError, UnavailableError } from "../index.js";
@@ -147,4 +147,51 @@ it("retries exactly the read-only unary methods", () => {
 
 it("refuses an empty list of URLs", () => {
   expect(() => createPrismClient({ url: [] })).toThrow(/url is required/);
+});
+
+it("finds the proxies through a URL resolver: once before the first call, then every urlRefreshMs in the background", async () => {
+  let urls: string[] = [one.url];
+  let resolutions = 0;
+  const resolver = async () => {
+    resolutions++;
+    return urls;
+  };
+  const slow = createPrismClient({ url: resolver, publishStream: false });
+  for (let index = 0; index < 5; index++) await slow.kv.set(`resolved:${index}`, "v");
+  expect(resolutions, "resolved once for five calls within urlRefreshMs").toBe(1);
+  expect(await createPrismClient({ url: one.url }).kv.getString("resolved:4")).toBe("v");
+
+  resolutions = 0;
+  const client = createPrismClient({ url: resolver, urlRefreshMs: 0, publishStream: false });
+  await client.kv.set("moved", "on one");
+  urls = [two.url];
+  // A refresh runs beside each call; once it has, calls go to the new URL.
+  await vi.waitFor(async () => {
+    await client.kv.set("moved", "on two");
+    expect(await createPrismClient({ url: two.url }).kv.getString("moved")).toBe("on two");
+  });
+  expect(resolutions).toBeGreaterThan(1);
+});
+
+it("keeps the last URLs when a refresh fails or finds none, and says why when the first one does", async () => {
+  let answer: () => readonly string[] = () => [one.url];
+  const client = createPrismClient({ url: async () => answer(), urlRefreshMs: 0, publishStream: false });
+  await client.kv.set("kept", "1");
+  answer = () => {
+    throw new Error("DNS is down");
+  };
+  for (let index = 0; index < 3; index++) await client.kv.set("kept", String(index));
+  answer = () => [];
+  await client.kv.set("kept", "still");
+  expect(await createPrismClient({ url: one.url }).kv.getString("kept")).toBe("still");
+
+  const never = createPrismClient({
+    url: () => {
+      throw new Error("DNS is down");
+    },
+  });
+  await expect(never.kv.get("x")).rejects.toThrow(/no proxy URL to call: resolving the proxy URLs failed: DNS is down/);
+  await expect(never.kv.get("x")).rejects.toBeInstanceOf(UnavailableError);
+  const empty = createPrismClient({ url: () => [] });
+  await expect(empty.kv.get("x")).rejects.toThrow(/the URL resolver returned no URL/);
 });

@@ -2,6 +2,9 @@
 // Calls go round robin over the healthy endpoints; an endpoint whose call fails UNAVAILABLE (connection
 // refused or reset surface as UNAVAILABLE too) is avoided for a while, longer while it keeps failing.
 // Idempotent unary calls are retried once on another endpoint; the others fail with the error.
+// createResolvedEndpointPoolTransport is the same pool over URLs a resolver finds (DNS, service
+// discovery): resolved before the first call and again every refreshMs, keeping the endpoints (and
+// their connections and health) of URLs that stay.
 import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
 import {
   Code,
@@ -84,16 +87,79 @@ function lostConnectionAsUnavailable(error: unknown, signal: AbortSignal | undef
   );
 }
 
+/** Finds the URLs of the proxies (DNS, service discovery, a config service); see createResolvedEndpointPoolTransport. */
+export type UrlResolver = () => Promise<readonly string[]> | readonly string[];
+
+/** Options of a pool over resolved URLs. */
+export type ResolvedEndpointPoolOptions = EndpointPoolOptions & {
+  /** How often the URLs are resolved again, in milliseconds (default 30000); a call after that refreshes them in the background. */
+  refreshMs?: number;
+};
+
 /** A Transport over several endpoints; see the file comment. */
 export function createEndpointPoolTransport(
   endpoints: ReadonlyArray<{ url: string; transport: Transport }>,
   options: EndpointPoolOptions = {},
 ): Transport {
   if (endpoints.length === 0) throw new Error("an endpoint pool needs at least one endpoint");
+  const pool = endpoints.map(({ url, transport }) => new Endpoint(url, transport));
+  return poolTransport(() => pool, options);
+}
+
+/**
+ * A Transport over the URLs `resolve` finds, each reached through `transportFor(url)`: resolved before the first call
+ * (a call waits for it, and fails UNAVAILABLE naming the reason when it fails or finds nothing) and again in the
+ * background once `refreshMs` has passed or every endpoint is avoided. A failed or empty refresh keeps the last URLs.
+ */
+export function createResolvedEndpointPoolTransport(
+  resolve: UrlResolver,
+  transportFor: (url: string) => Transport,
+  options: ResolvedEndpointPoolOptions = {},
+): Transport {
+  const refreshMs = options.refreshMs ?? 30_000;
+  const now = options.now ?? Date.now;
+  let pool: Endpoint[] = [];
+  let resolvedAt = Number.NEGATIVE_INFINITY;
+  let resolving: Promise<void> | undefined;
+  let lastError: unknown;
+
+  const refresh = (): Promise<void> => {
+    resolving ??= (async () => {
+      try {
+        const urls: unknown[] = [...new Set(await resolve())];
+        if (urls.length === 0 || urls.some((url) => typeof url !== "string" || url === "")) {
+          throw new Error(`the URL resolver returned ${urls.length === 0 ? "no URL" : "an empty or non-string URL"}`);
+        }
+        const kept = new Map(pool.map((endpoint) => [endpoint.url, endpoint]));
+        pool = (urls as string[]).map((url) => kept.get(url) ?? new Endpoint(url, transportFor(url)));
+        lastError = undefined;
+      } catch (error) {
+        lastError = error;
+      } finally {
+        resolvedAt = now();
+        resolving = undefined;
+      }
+    })();
+    return resolving;
+  };
+  const current = async (): Promise<Endpoint[]> => {
+    if (pool.length === 0) await refresh();
+    else if (now() - resolvedAt >= refreshMs || pool.every((endpoint) => endpoint.avoidUntil > now())) void refresh();
+    if (pool.length === 0) {
+      const why = lastError instanceof Error ? lastError.message : String(lastError);
+      throw new ConnectError(`no proxy URL to call: resolving the proxy URLs failed: ${why}`, Code.Unavailable);
+    }
+    return pool;
+  };
+  return poolTransport(current, options);
+}
+
+/** The pool's calls over the endpoints `current` gives (the same array while nothing changed). */
+function poolTransport(current: () => Endpoint[] | Promise<Endpoint[]>, options: EndpointPoolOptions): Transport {
   const avoidMs = options.avoidMs ?? 5_000;
   const maxAvoidMs = options.maxAvoidMs ?? 60_000;
   const now = options.now ?? Date.now;
-  const pool = endpoints.map(({ url, transport }) => new Endpoint(url, transport));
+  let pool: Endpoint[] = [];
   let cursor = 0;
 
   /** The next healthy endpoint other than `exclude`, round robin; if none, the one avoided longest. */
@@ -139,6 +205,8 @@ export function createEndpointPoolTransport(
       contextValues?: ContextValues,
     ): Promise<UnaryResponse<I, O>> {
       const started = now();
+      const endpoints = current();
+      pool = Array.isArray(endpoints) ? endpoints : await endpoints;
       const { endpoint, pinned } = choose(contextValues);
       try {
         const response = await endpoint.transport.unary(method, signal, timeoutMs, copy(header), input, contextValues);
@@ -175,6 +243,8 @@ export function createEndpointPoolTransport(
       input: AsyncIterable<MessageInitShape<I>>,
       contextValues?: ContextValues,
     ): Promise<StreamResponse<I, O>> {
+      const endpoints = current();
+      pool = Array.isArray(endpoints) ? endpoints : await endpoints;
       const { endpoint } = choose(contextValues);
       let response: StreamResponse<I, O>;
       try {

@@ -118,7 +118,7 @@ ${table({ ...keyValueLimitsSchema, ...pubSubLimitsSchema, ...registryLimitsSchem
 
 ${table(memstorePattern.config, "", { nested: true })}
 
-## redis (\`backend: redis\`): KeyValue, PubSub (at-most-once) and the registry on Redis
+## redis (\`backend: redis\`): KeyValue, PubSub (at-most-once, or at-least-once on a stream) and the registry on Redis
 
 ${table(redisPattern.config, "", { nested: true })}
 

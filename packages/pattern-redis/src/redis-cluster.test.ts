@@ -102,6 +102,25 @@ pubSubAcceptanceSuite("redis cluster (pattern, 3 masters)", {
   },
 });
 
+pubSubAcceptanceSuite("redis cluster, at-least-once on a stream (pattern, 3 masters, calls alternating over two instances)", {
+  capabilities: { guarantee: "at-least-once", groups: true, durable: true },
+  setup: async () => {
+    const config = { guarantee: "at-least-once", ackWaitMs: 2000 };
+    const [a, b] = [(await startInstance("streams", config)).pubsub!, (await startInstance("streams", config)).pubsub!];
+    const [viaA, viaB] = [directPubSubCaller(a), directPubSubCaller(b)];
+    let next = 0;
+    const pick = () => (next++ % 2 === 0 ? viaA : viaB);
+    return {
+      client: {
+        publish: (request, options) => pick().publish(request, options),
+        ack: (request, options) => pick().ack(request, options),
+        subscribe: (request, options) => pick().subscribe(request, options),
+      },
+      subscriptionCount: async () => a.subscriptionCount() + b.subscriptionCount(),
+    };
+  },
+});
+
 /** The registry limit of the limited namespace in the registry suite. */
 const LIMITED_MAX_IDENTITIES = 5;
 

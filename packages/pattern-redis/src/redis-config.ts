@@ -62,6 +62,23 @@ export const redisConfigSchema = {
     default: 1024,
     min: 1,
   }),
+  guarantee: field.string<"at-most-once" | "at-least-once">(
+    '"at-most-once": PubSub over Redis pub/sub (nothing stored); "at-least-once": over a Redis Stream per namespace ' +
+      "with consumer groups shared by every proxy, acks and redelivery",
+    { default: "at-most-once", values: ["at-most-once", "at-least-once"] },
+  ),
+  ackWaitMs: field.integer("at-least-once: an unacked message is redelivered (to any member of its group) after this many milliseconds", {
+    default: 30_000,
+    min: 100,
+  }),
+  streamMaxLength: field.integer(
+    "at-least-once: entries the namespace's stream keeps (approximately; older ones are trimmed, acked or not)",
+    { default: 1_000_000, min: 1000 },
+  ),
+  streamPollMs: field.integer(
+    "at-least-once: how often an instance with subscriptions looks for entries published through other instances, in milliseconds",
+    { default: 50, min: 5 },
+  ),
   listenerQueue: field.integer("registry deliveries held for one slow Listen stream; past it a delivery to it is dropped (counted)", {
     default: 1024,
     min: 1,

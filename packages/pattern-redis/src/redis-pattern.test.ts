@@ -63,10 +63,15 @@ describe("redisPattern", () => {
       slowPingMs: 100,
       unhealthyAfterMs: 3000,
       subscriberBufferSize: 1024,
+      guarantee: "at-most-once",
+      ackWaitMs: 30_000,
+      streamMaxLength: 1_000_000,
+      streamPollMs: 50,
       listenerQueue: 1024,
       messaging: { backend: "redis", url: "nats://127.0.0.1:4222", subjectPrefix: "", reconnectWaitMs: 1000 },
     });
     expect(() => parseConfig(redisPattern.config, { url: "redis://127.0.0.1:6379", db: -1 })).toThrow(/db/);
+    expect(() => parseConfig(redisPattern.config, { guarantee: "exactly-once" })).toThrow(/guarantee/);
   });
 
   it("never echoes a wrongly typed password", () => {

@@ -1,5 +1,6 @@
-// The redis pattern definition: its config schema and a factory that serves KeyValue, at-most-once PubSub
-// and the Multicast Registry (identities in RedisRegistryStore; multicasts over Redis pub/sub, or over NATS
+// The redis pattern definition: its config schema and a factory that serves KeyValue, PubSub (at-most-once
+// over Redis pub/sub, or at-least-once over a Redis Stream with `guarantee`, redis-stream-pubsub.ts) and
+// the Multicast Registry (identities in RedisRegistryStore; multicasts over Redis pub/sub, or over NATS
 // when `messaging.backend` is nats, whose client is then imported) per namespace, on one server (`url`)
 // or a Redis Cluster (`cluster`, see redis-target.ts), started without requiring Redis (or NATS) to be
 // up. A dedicated subscriber connection opens only on the first Subscribe or registry Listen and is
@@ -17,6 +18,7 @@ import { redisPatternHealth } from "./redis-pattern-health.js";
 import { RedisPubSub } from "./redis-pubsub.js";
 import { RedisRegistryMessaging } from "./redis-registry-messaging.js";
 import { RedisRegistryStore } from "./redis-registry-store.js";
+import { RedisStreamPubSub } from "./redis-stream-pubsub.js";
 import { redisClusterTarget, redisServerTarget } from "./redis-target.js";
 import { withRegistryMessagingHealth } from "./registry-messaging-health.js";
 
@@ -43,7 +45,18 @@ export const redisPattern = definePattern({
       });
     });
     const openSubscriber = () => subscriberConnection.open();
-    const pubsub = new RedisPubSub({ client, openSubscriber, keyPrefix, address, subscriberBufferSize: config.subscriberBufferSize });
+    const pubsub =
+      config.guarantee === "at-least-once"
+        ? new RedisStreamPubSub({
+            client,
+            keyPrefix,
+            address,
+            ackWaitMs: config.ackWaitMs,
+            streamMaxLength: config.streamMaxLength,
+            pollMs: config.streamPollMs,
+            logger: logger.child({ pubsub: "stream" }),
+          })
+        : new RedisPubSub({ client, openSubscriber, keyPrefix, address, subscriberBufferSize: config.subscriberBufferSize });
     let nats: NatsRegistryMessaging | undefined;
     let redisMessaging: RedisRegistryMessaging | undefined;
     let messaging: RegistryMessaging | undefined;
@@ -85,7 +98,7 @@ export const redisPattern = definePattern({
       },
       stop: async () => {
         redisMessaging?.close();
-        pubsub.close();
+        await pubsub.close();
         await Promise.all([nats?.stop(), subscriberConnection.stop(), connection.stop()]);
       },
       health: async (): Promise<HealthReport> =>

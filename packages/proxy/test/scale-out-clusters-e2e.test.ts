@@ -1,10 +1,11 @@
 // End to end over clustered backends: three proxies (namespaces on a NATS JetStream KV bucket) with
-// KeyValue and the Multicast Registry on a real 3-master Redis Cluster (registry messaging on NATS) and
-// PubSub on JetStream (3 replicas) over a real 3-node NATS cluster, plus at-most-once PubSub on the
-// Redis Cluster; the KeyValue, PubSub and registry acceptance suites pass unchanged through one client
-// holding all three proxies' URLs (so a subscription's acks often reach another proxy than the one
-// holding it, and a multicast crosses proxies to its listener). Killing a NATS node mid-run, then the
-// proxy that holds a group subscription, loses no acknowledged at-least-once message.
+// KeyValue and the Multicast Registry on a real 3-master Redis Cluster (registry messaging on NATS),
+// PubSub on JetStream (3 replicas) over a real 3-node NATS cluster, and PubSub on the Redis Cluster
+// (at-most-once pub/sub, and at-least-once on a stream with groups shared by the proxies); the
+// KeyValue, PubSub and registry acceptance suites pass unchanged through one client holding all three
+// proxies' URLs (so a subscription's acks often reach another proxy than the one holding it, and a
+// multicast crosses proxies to its listener). Killing a NATS node mid-run, then the proxy that holds
+// two group subscriptions (JetStream, Redis Stream), loses no acknowledged at-least-once message.
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
@@ -42,6 +43,7 @@ beforeAll(async () => {
       },
       limited: { registry: { backend: "redis", config: { cluster: redis.urls, messaging, limits: { maxIdentities: LIMITED } } } },
       "redis-pubsub": { pubsub: { backend: "redis", config: { cluster: redis.urls, subscriberBufferSize: 8192 } } },
+      "redis-streams": { pubsub: { backend: "redis", config: { cluster: redis.urls, guarantee: "at-least-once", ackWaitMs: 2000 } } },
     },
   };
   for (let i = 0; i < 3; i++) proxies.push(await startProxyProcess({ config: { ...config, health: { details: true } } }));
@@ -81,6 +83,12 @@ pubSubAcceptanceSuite("three proxies over a NATS cluster with JetStream (one cli
 pubSubAcceptanceSuite("three proxies over a Redis Cluster, at-most-once (one client, three URLs)", {
   capabilities: { guarantee: "at-most-once", groups: false, durable: false },
   setup: async () => ({ client: poolClient(PubSubService, "redis-pubsub") }),
+});
+
+// At-least-once on a Redis Stream: its consumer groups live in Redis, so they are shared by all three proxies.
+pubSubAcceptanceSuite("three proxies over a Redis Cluster, at-least-once on a stream (one client, three URLs)", {
+  capabilities: { guarantee: "at-least-once", groups: true, durable: true },
+  setup: async () => ({ client: poolClient(PubSubService, "redis-streams") }),
 });
 
 type Health = { namespaces: Record<string, Record<string, { details?: Record<string, string | number> }>> };
@@ -155,17 +163,35 @@ it("loses no acknowledged at-least-once message when a NATS node is killed mid-r
   await nats.restart(0);
 }, 90_000);
 
-it("loses no at-least-once message when the proxy holding the subscription is killed mid-run", async () => {
-  // A fresh client's first call goes to its first endpoint: the subscription starts on proxies[0].
-  const subscriber = createPrismClient({ url: proxies.map(({ url }) => url), namespace: "default" });
-  const publisher = createPrismClient({ url: [proxies[1]?.url as string, proxies[2]?.url as string], namespace: "default" });
-  const { received, stop } = await receiveAll(subscriber, "failover.orders", "billing");
+it("loses no at-least-once message (JetStream, Redis Stream) when the proxy holding the subscription is killed mid-run", async () => {
+  // A fresh client's first call goes to its first endpoint: both subscriptions start on proxies[0].
+  const namespaces = ["default", "redis-streams"];
+  const subscribers = await Promise.all(
+    namespaces.map((namespace) =>
+      receiveAll(createPrismClient({ url: proxies.map(({ url }) => url), namespace }), "failover.orders", "billing"),
+    ),
+  );
+  const publishers = namespaces.map((namespace) =>
+    createPrismClient({ url: [proxies[1]?.url as string, proxies[2]?.url as string], namespace }),
+  );
   const published: string[] = [];
   for (let i = 0; i < 60; i++) {
     if (i === 20) await proxies[0]?.stop("SIGKILL");
-    await publisher.pubsub.publish("failover.orders", `order-${i}`);
+    for (const publisher of publishers) await publisher.pubsub.publish("failover.orders", `order-${i}`);
     published.push(`order-${i}`);
   }
-  await vi.waitFor(() => expect(published.filter((text) => !received.has(text))).toEqual([]), { timeout: 30_000, interval: 250 });
-  await stop();
+  for (const [index, { received }] of subscribers.entries()) {
+    await vi.waitFor(
+      () =>
+        expect(
+          published.filter((text) => !received.has(text)),
+          namespaces[index],
+        ).toEqual([]),
+      {
+        timeout: 30_000,
+        interval: 250,
+      },
+    );
+  }
+  for (const { stop } of subscribers) await stop();
 }, 60_000);

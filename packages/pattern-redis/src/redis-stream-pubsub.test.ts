@@ -1,0 +1,156 @@
+// The redis pattern's at-least-once PubSub (Redis Streams, `guarantee: at-least-once`) on a private
+// redis-server: the PubSub acceptance suite on one instance, and again with every call going round robin
+// over two instances (a group's members, publishes and acks spread over them, as over several proxies);
+// plus what the suite does not see: acks through another instance, a crashed member's messages claimed
+// after ackWaitMs, and the stream trimmed to streamMaxLength.
+import type { PubSubBackend, PubSubMessage } from "@prism/pattern-sdk";
+import {
+  directPubSubCaller,
+  type PubSubCaller,
+  pubSubAcceptanceSuite,
+  type RedisServer,
+  startPatternInstance,
+  startRedisServer,
+  type StartedPatternInstance,
+} from "@prism/testkit";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { redisPattern } from "./redis-pattern.js";
+
+let redis: RedisServer;
+const started: StartedPatternInstance[] = [];
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  for (const instance of started.splice(0)) await instance.stop();
+  await redis?.stop();
+});
+
+/** A started at-least-once redis pattern instance for `namespace`. */
+async function start(namespace: string, config: Record<string, unknown> = {}): Promise<StartedPatternInstance> {
+  const instance = await startPatternInstance(
+    redisPattern,
+    { url: redis.url, guarantee: "at-least-once", ackWaitMs: 2000, ...config },
+    namespace,
+  );
+  started.push(instance);
+  return instance;
+}
+
+/** The instance's PubSub backend. */
+const pubsubOf = (instance: StartedPatternInstance): PubSubBackend => instance.instance.pubsub!;
+
+/** A caller whose every call goes to the next of `callers`, round robin. */
+function roundRobin(callers: PubSubCaller[]): PubSubCaller {
+  let next = 0;
+  const pick = () => callers[next++ % callers.length] as PubSubCaller;
+  return {
+    publish: (request, options) => pick().publish(request, options),
+    ack: (request, options) => pick().ack(request, options),
+    subscribe: (request, options) => pick().subscribe(request, options),
+  };
+}
+
+pubSubAcceptanceSuite("redis streams (direct)", {
+  capabilities: { guarantee: "at-least-once", groups: true, durable: true },
+  setup: async () => {
+    const pubsub = pubsubOf(await start("streams-acceptance"));
+    return { client: directPubSubCaller(pubsub), subscriptionCount: async () => pubsub.subscriptionCount() };
+  },
+});
+
+pubSubAcceptanceSuite("redis streams (direct, every call round robin over two instances)", {
+  capabilities: { guarantee: "at-least-once", groups: true, durable: true },
+  setup: async () => {
+    const [a, b] = [pubsubOf(await start("streams-two")), pubsubOf(await start("streams-two"))];
+    return {
+      client: roundRobin([directPubSubCaller(a), directPubSubCaller(b)]),
+      subscriptionCount: async () => a.subscriptionCount() + b.subscriptionCount(),
+    };
+  },
+});
+
+/** Subscribes `pubsub` to `topic` (in `group`) and collects what arrives; `stop` ends it. */
+async function collect(pubsub: PubSubBackend, topic: string, group: string, maxInFlight = 100) {
+  const controller = new AbortController();
+  const subscription = await pubsub.subscribe({ topic, group, maxInFlight, signal: controller.signal });
+  const messages: PubSubMessage[] = [];
+  const reading = (async () => {
+    for await (const message of subscription) messages.push(message);
+  })();
+  return {
+    subscription,
+    messages,
+    texts: () => messages.map((message) => new TextDecoder().decode(message.payload)),
+    stop: async () => {
+      controller.abort();
+      await subscription.close();
+      await reading;
+    },
+  };
+}
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+describe("redis streams across instances", () => {
+  it("acks through an instance that does not hold the subscription", async () => {
+    const [a, b] = [await start("streams-ack"), await start("streams-ack")];
+    const member = await collect(pubsubOf(a), "orders", "billing");
+    const id = await pubsubOf(b).publish("orders", bytes("one"), {});
+    await vi.waitFor(() => expect(member.texts()).toEqual(["one"]));
+    expect(await directPubSubCaller(pubsubOf(b)).ack({ subscriptionId: member.subscription.id, messageIds: [id] })).toMatchObject({
+      acked: 1,
+    });
+    expect(await directPubSubCaller(pubsubOf(b)).ack({ subscriptionId: member.subscription.id, messageIds: [id] })).toMatchObject({
+      acked: 0,
+    });
+    expect(await directPubSubCaller(pubsubOf(b)).ack({ subscriptionId: "no-such-subscription", messageIds: [id] })).toMatchObject({
+      acked: 0,
+    });
+    await member.stop();
+  });
+
+  it("redelivers what a crashed member held to another member after ackWaitMs, with its delivery attempt", {
+    timeout: 30_000,
+  }, async () => {
+    const instance = await start("streams-crash", { ackWaitMs: 500 });
+    const first = await collect(pubsubOf(instance), "jobs", "workers");
+    await first.stop(); // the group exists now, with nobody in it
+    await pubsubOf(instance).publish("jobs", bytes("job-1"), {});
+    // A member on a proxy that then crashed: it read the entry as a consumer of the group and never acked it.
+    const admin = new Redis(redis.url);
+    try {
+      const read = await admin.xreadgroup(
+        "GROUP",
+        'g:["workers","jobs"]',
+        "crashed-member",
+        "COUNT",
+        10,
+        "STREAMS",
+        "prism:streams-crash:stream",
+        ">",
+      );
+      expect(read?.[0]?.[1]).toHaveLength(1);
+    } finally {
+      admin.disconnect();
+    }
+    const survivor = await collect(pubsubOf(instance), "jobs", "workers");
+    await vi.waitFor(() => expect(survivor.texts()).toEqual(["job-1"]), { timeout: 10_000 });
+    expect(survivor.messages[0]?.deliveryAttempt).toBe(2);
+    await survivor.stop();
+  });
+
+  it("keeps about streamMaxLength entries", async () => {
+    const instance = await start("streams-trim", { streamMaxLength: 1000 });
+    for (let index = 0; index < 3000; index++) await pubsubOf(instance).publish("t", bytes(String(index)), {});
+    const admin = new Redis(redis.url);
+    try {
+      const length = await admin.xlen("prism:streams-trim:stream");
+      expect(length).toBeGreaterThanOrEqual(1000);
+      expect(length).toBeLessThan(3000);
+    } finally {
+      admin.disconnect();
+    }
+  });
+});

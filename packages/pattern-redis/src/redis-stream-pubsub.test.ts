@@ -128,7 +128,7 @@ describe("redis streams across instances", () => {
         "COUNT",
         10,
         "STREAMS",
-        "prism:streams-crash:stream",
+        "{prism:streams-crash:stream}",
         ">",
       );
       expect(read?.[0]?.[1]).toHaveLength(1);
@@ -146,7 +146,7 @@ describe("redis streams across instances", () => {
     for (let index = 0; index < 3000; index++) await pubsubOf(instance).publish("t", bytes(String(index)), {});
     const admin = new Redis(redis.url);
     try {
-      const length = await admin.xlen("prism:streams-trim:stream");
+      const length = await admin.xlen("{prism:streams-trim:stream}");
       expect(length).toBeGreaterThanOrEqual(1000);
       expect(length).toBeLessThan(3000);
     } finally {

@@ -1,13 +1,15 @@
 // RedisStreamPubSub: at-least-once PubSub on Redis Streams (`guarantee: at-least-once`). Every topic of a
-// namespace goes into one stream, `<keyPrefix>stream` (XADD, trimmed to about streamMaxLength entries),
+// namespace goes into one stream, `{<keyPrefix>stream}` (XADD, trimmed to about streamMaxLength entries;
+// its keys share that hash tag, so on a cluster they live on one master and a publish is one MULTI),
 // so order holds across topics and a wildcard filter needs no discovery; a subscription is a consumer
 // of a consumer group (redis-stream-subscription.ts), and the group lives in Redis, so its members
 // share its messages wherever they subscribe: on any instance, on any proxy. The message id is the
 // entry id; an Ack reaching an instance that does not hold the subscription finds the group under
-// `<keyPrefix>stream:sub:<subscription id>` (written at subscribe, kept alive while it is open) and
-// XACKs there. Nothing blocks a connection: a publish wakes the local subscriptions at once, and every
-// streamPollMs an instance with subscriptions reads the stream's last id (XINFO STREAM) and wakes them
-// when it moved; every claim interval they also claim what was left unacked for ackWaitMs.
+// `{<keyPrefix>stream}:sub:<subscription id>` (written at subscribe, kept alive while it is open) and
+// XACKs there. Nothing blocks a connection: a publish also increments `{<keyPrefix>stream}:seq` and
+// wakes the local subscriptions at once, and every streamPollMs an instance with subscriptions reads
+// that counter (one small GET) and wakes them when it moved; every claim interval they also claim what
+// was left unacked for ackWaitMs.
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type Logger, type PubSubBackend, type SubscribeRequestOptions } from "@prism/pattern-sdk";
 import type { RedisCommandClient } from "./redis-client.js";
@@ -20,7 +22,7 @@ import { isStreamId, RedisStreamSubscription } from "./redis-stream-subscription
 export interface RedisStreamPubSubOptions {
   /** The command connection (one server or a cluster); its owner connects and closes it. */
   client: RedisCommandClient;
-  /** Namespace key prefix; the stream is `<keyPrefix>stream`. */
+  /** Namespace key prefix; the stream is `{<keyPrefix>stream}`. */
   keyPrefix: string;
   /** The server(s), named in error messages. */
   address: string;
@@ -42,12 +44,14 @@ export class RedisStreamPubSub implements PubSubBackend {
   readonly guarantee = "at-least-once";
   private readonly options: RedisStreamPubSubOptions;
   private readonly key: string;
+  /** The counter every publish increments, polled by instances with subscriptions. */
+  private readonly seqKey: string;
   private readonly open = new Set<RedisStreamSubscription>();
   private readonly claimEveryMs: number;
   private readonly subscriptionKeyTtlMs: number;
   private poller: NodeJS.Timeout | undefined;
   private polling = false;
-  private lastId: string | undefined;
+  private lastSeq: string | null | undefined;
   private lastClaim = 0;
   private lastRefresh = 0;
   private published = 0;
@@ -56,18 +60,28 @@ export class RedisStreamPubSub implements PubSubBackend {
   /** Uses the command client as it is; starts polling on the first subscribe. */
   constructor(options: RedisStreamPubSubOptions) {
     this.options = options;
-    this.key = `${options.keyPrefix}stream`;
+    this.key = `{${options.keyPrefix}stream}`;
+    this.seqKey = `${this.key}:seq`;
     this.claimEveryMs = Math.min(Math.max(options.ackWaitMs / 4, 250), 5000);
     this.subscriptionKeyTtlMs = Math.max(SUBSCRIPTION_KEY_TTL_MS, 4 * options.ackWaitMs);
   }
 
-  /** XADDs one message (trimming the stream); resolves with its entry id once Redis stored it. */
+  /** XADDs one message (trimming the stream) and bumps the counter, in one MULTI; resolves with its entry id once Redis stored it. */
   async publish(topic: string, payload: Uint8Array, metadata: Record<string, string>): Promise<string> {
     this.checkOpen();
     const { client, streamMaxLength } = this.options;
     const fields = streamEntryFields(topic, payload, metadata, Date.now());
-    const id = await this.call(() => client.xadd(this.key, "MAXLEN", "~", streamMaxLength, "*", ...fields));
-    if (id === null) throw new ConnectError("redis did not store the message", Code.Internal);
+    const results = await this.call(() =>
+      client
+        .multi()
+        .xadd(this.key, "MAXLEN", "~", streamMaxLength, "*", ...fields)
+        .incr(this.seqKey)
+        .exec(),
+    );
+    const [added] = results ?? [];
+    if (added?.[0]) throw toConnectError(added[0], this.options.address);
+    const id = added?.[1];
+    if (typeof id !== "string") throw new ConnectError("redis did not store the message", Code.Internal);
     this.published++;
     for (const subscription of this.open) subscription.wake();
     return id;
@@ -174,9 +188,9 @@ export class RedisStreamPubSub implements PubSubBackend {
       const now = performance.now();
       const claim = now - this.lastClaim >= this.claimEveryMs;
       if (claim) this.lastClaim = now;
-      const lastId = await this.streamLastId();
-      const moved = lastId !== this.lastId;
-      this.lastId = lastId;
+      const seq = await this.options.client.get(this.seqKey);
+      const moved = seq !== this.lastSeq;
+      this.lastSeq = seq;
       if (moved || claim) for (const subscription of this.open) subscription.wake(claim);
       if (now - this.lastRefresh >= this.subscriptionKeyTtlMs / 4) {
         this.lastRefresh = now;
@@ -190,18 +204,6 @@ export class RedisStreamPubSub implements PubSubBackend {
       // Redis down: the subscriptions' own reads say so in the log; the next poll tries again.
     } finally {
       this.polling = false;
-    }
-  }
-
-  /** The stream's last generated entry id ("" while it does not exist). */
-  private async streamLastId(): Promise<string> {
-    try {
-      const info = (await this.options.client.xinfo("STREAM", this.key)) as unknown[];
-      const at = info.indexOf("last-generated-id");
-      return at < 0 ? "" : String(info[at + 1]);
-    } catch (error) {
-      if (error instanceof Error && /no such key/i.test(error.message)) return "";
-      throw error;
     }
   }
 

@@ -13,6 +13,20 @@ import { type PublishOne, publishStream } from "./publish-stream.js";
 
 const groupPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** Longest subscription id or message id an Ack may name (ids this code hands out are far shorter). */
+export const MAX_ACK_ID_LENGTH = 256;
+
+/** Most message ids one Ack may carry. */
+export const MAX_ACK_IDS = 10_000;
+
+/** Throws INVALID_ARGUMENT for an Ack past the bounds above, before any backend sees it. */
+function checkAckRequest(subscriptionId: string, messageIds: readonly string[]): void {
+  const invalid = (what: string) => new ConnectError(`invalid ack: ${what}`, Code.InvalidArgument);
+  if (subscriptionId.length > MAX_ACK_ID_LENGTH) throw invalid(`subscription_id is longer than ${MAX_ACK_ID_LENGTH} characters`);
+  if (messageIds.length > MAX_ACK_IDS) throw invalid(`${messageIds.length} message_ids, more than ${MAX_ACK_IDS}: ack in several calls`);
+  if (messageIds.some((id) => id.length > MAX_ACK_ID_LENGTH)) throw invalid(`a message_id is longer than ${MAX_ACK_ID_LENGTH} characters`);
+}
+
 /** Builds validated PubSubService handlers for `backend`; deliveries and acks are counted in `counters`. */
 export function createPubSubHandlers(
   backend: PubSubBackend,
@@ -95,6 +109,7 @@ export function createPubSubHandlers(
       }
     },
     async ack(request) {
+      checkAckRequest(request.subscriptionId, request.messageIds);
       const subscription = open.get(request.subscriptionId);
       let acked: number;
       if (subscription) acked = await subscription.ack(request.messageIds);

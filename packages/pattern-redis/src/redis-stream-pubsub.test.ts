@@ -154,3 +154,36 @@ describe("redis streams across instances", () => {
     }
   });
 });
+
+describe("redis streams when Redis goes away", () => {
+  it("publish is UNAVAILABLE while Redis is down; after a restart that lost the data the subscription goes on", {
+    timeout: 30_000,
+  }, async () => {
+    const own = await startRedisServer();
+    const instance = await startPatternInstance(
+      redisPattern,
+      { url: own.url, guarantee: "at-least-once", ackWaitMs: 1000 },
+      "streams-restart",
+    );
+    try {
+      const member = await collect(pubsubOf(instance), "events", "audit");
+      await pubsubOf(instance).publish("events", bytes("before"), {});
+      await vi.waitFor(() => expect(member.texts()).toEqual(["before"]));
+      await own.kill();
+      await expect(pubsubOf(instance).publish("events", bytes("lost"), {})).rejects.toMatchObject({ code: 14 });
+      await own.restart(); // empty: the stream and its groups are gone
+      // The subscription re-creates its group at the stream's end; from then on what is published arrives.
+      await vi.waitFor(
+        async () => {
+          await pubsubOf(instance).publish("events", bytes("after"), {});
+          expect(member.texts()).toContain("after");
+        },
+        { timeout: 15_000, interval: 300 },
+      );
+      await member.stop();
+    } finally {
+      await instance.stop();
+      await own.stop();
+    }
+  });
+});

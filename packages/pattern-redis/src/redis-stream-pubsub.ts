@@ -195,8 +195,9 @@ export class RedisStreamPubSub implements PubSubBackend {
       if (now - this.lastRefresh >= this.subscriptionKeyTtlMs / 4) {
         this.lastRefresh = now;
         await Promise.all(
+          // SET, not PEXPIRE: it also restores a key Redis lost.
           [...this.open].map((subscription) =>
-            this.options.client.pexpire(this.subscriptionKey(subscription.id), this.subscriptionKeyTtlMs),
+            this.options.client.set(this.subscriptionKey(subscription.id), subscription.group, "PX", this.subscriptionKeyTtlMs),
           ),
         );
       }

@@ -158,6 +158,10 @@ export class RedisStreamSubscription implements PubSubSubscription {
         if (delivered === 0) return;
       }
     } catch (error) {
+      if (error instanceof Error && error.message.includes("NOGROUP")) {
+        await this.recreateGroup();
+        return;
+      }
       this.failures++;
       if (this.failures === 1) {
         this.context.logger.warn("reading the namespace's stream failed; retrying at the next poll", {
@@ -167,6 +171,25 @@ export class RedisStreamSubscription implements PubSubSubscription {
       }
       this.claimDue = true;
     }
+  }
+
+  /** The group (or the whole stream) is gone, as after Redis lost its data: create it again at the stream's end and read on. */
+  private async recreateGroup(): Promise<void> {
+    const { client, key, logger, address } = this.context;
+    try {
+      await client.xgroup("CREATE", key, this.group, "$", "MKSTREAM");
+      logger.warn("the consumer group was gone (did Redis lose its data?); created it again at the stream's end", { group: this.group });
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) {
+        logger.warn("re-creating a lost consumer group failed; retrying at the next poll", {
+          group: this.group,
+          error: toConnectError(error, address).message,
+        });
+      }
+    }
+    this.held.clear();
+    this.claimDue = true;
+    this.again = true;
   }
 
   /** Messages that may still be delivered now: maxInFlight minus those held within their ack wait. */

@@ -35,4 +35,8 @@ for (const file of reports) {
     }
   }
 }
-console.error(failed === 0 ? "test failures: none recorded in the vitest reports" : `test failures (${failed}):\n${lines.join("\n")}`);
+console.error(
+  failed === 0
+    ? "test failures: none recorded in the vitest reports: a step other than vitest failed (see the failed task's output above)"
+    : `test failures (${failed}):\n${lines.join("\n")}`,
+);

@@ -15,7 +15,9 @@ import {
 } from "@prism/testkit";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createLogger } from "@prism/pattern-sdk/host";
 import { redisPattern } from "./redis-pattern.js";
+import { RedisStreamPubSub } from "./redis-stream-pubsub.js";
 
 let redis: RedisServer;
 const started: StartedPatternInstance[] = [];
@@ -184,6 +186,51 @@ describe("redis streams when Redis goes away", () => {
     } finally {
       await instance.stop();
       await own.stop();
+    }
+  });
+});
+
+describe("redis streams sweep", () => {
+  it("removes what crashed instances left: their own groups, and their consumers once they hold nothing", { timeout: 30_000 }, async () => {
+    const admin = new Redis(redis.url);
+    const client = new Redis(redis.url);
+    const key = "{prism:sweep:stream}";
+    const shared = 'g:["workers","jobs"]';
+    const pubsub = new RedisStreamPubSub({
+      client,
+      keyPrefix: "prism:sweep:",
+      address: "test",
+      ackWaitMs: 1000,
+      streamMaxLength: 1000,
+      pollMs: 20,
+      sweepEveryMs: 50,
+      logger: createLogger({ level: "error", write: () => undefined }),
+    });
+    try {
+      await admin.xgroup("CREATE", key, "s:crashed-ungrouped", "$", "MKSTREAM");
+      await admin.xgroup("CREATE", key, shared, "$");
+      await admin.xadd(key, "*", "t", "jobs", "m", "x");
+      // Two consumers of crashed proxies: one read an entry and never acked it, one holds nothing.
+      await admin.xreadgroup("GROUP", shared, "crashed-holding", "COUNT", 1, "STREAMS", key, ">");
+      await admin.xreadgroup("GROUP", shared, "crashed-empty", "COUNT", 1, "STREAMS", key, ">");
+      const controller = new AbortController();
+      const live = await pubsub.subscribe({ topic: "jobs", group: "workers", maxInFlight: 10, signal: controller.signal });
+      const loner = await pubsub.subscribe({ topic: "jobs", group: "", maxInFlight: 10, signal: controller.signal });
+      const groupNames = async () => ((await admin.xinfo("GROUPS", key)) as unknown[][]).map((row) => String(row[1])).sort();
+      const consumerNames = async () => ((await admin.xinfo("CONSUMERS", key, shared)) as unknown[][]).map((row) => String(row[1])).sort();
+      await vi.waitFor(
+        async () => {
+          expect(await groupNames()).toEqual([shared, loner.group].sort());
+          // crashed-holding's entry is claimed by the live member after ackWaitMs; then it goes too.
+          expect(await consumerNames()).toEqual([live.id]);
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+      controller.abort();
+    } finally {
+      await pubsub.close();
+      client.disconnect();
+      admin.disconnect();
     }
   });
 });

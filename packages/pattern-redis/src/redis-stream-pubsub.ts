@@ -16,6 +16,7 @@ import type { RedisCommandClient } from "./redis-client.js";
 import { toConnectError } from "./redis-errors.js";
 import type { RedisPubSubStats } from "./redis-pubsub.js";
 import { streamEntryFields } from "./redis-stream-entry.js";
+import { sweepStream } from "./redis-stream-sweep.js";
 import { isStreamId, RedisStreamSubscription } from "./redis-stream-subscription.js";
 
 /** Options of a RedisStreamPubSub. */
@@ -34,6 +35,8 @@ export interface RedisStreamPubSubOptions {
   pollMs: number;
   /** Where failures are logged. */
   logger: Logger;
+  /** How often an instance with subscriptions sweeps what crashed instances left (redis-stream-sweep.ts), in milliseconds (default 60000). */
+  sweepEveryMs?: number;
 }
 
 /** How long the key naming an open subscription's group lives without a refresh, in milliseconds (at least). */
@@ -54,6 +57,7 @@ export class RedisStreamPubSub implements PubSubBackend {
   private lastSeq: string | null | undefined;
   private lastClaim = 0;
   private lastRefresh = 0;
+  private lastSweep = 0;
   private published = 0;
   private closed = false;
 
@@ -97,12 +101,13 @@ export class RedisStreamPubSub implements PubSubBackend {
     const ownGroup = options.group === "";
     const group = ownGroup ? `s:${id}` : `g:${JSON.stringify([options.group, options.topic])}`;
     const { client } = this.options;
+    // The key first: a sweep on another instance destroys an ungrouped group whose key is missing.
+    await this.call(() => client.set(this.subscriptionKey(id), group, "PX", this.subscriptionKeyTtlMs));
     try {
       await client.xgroup("CREATE", this.key, group, "$", "MKSTREAM");
     } catch (error) {
       if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw toConnectError(error, this.options.address);
     }
-    await this.call(() => client.set(this.subscriptionKey(id), group, "PX", this.subscriptionKeyTtlMs));
     this.checkOpen();
     const subscription = new RedisStreamSubscription(
       { id, filter: options.topic, group, ownGroup, maxInFlight: options.maxInFlight },
@@ -200,6 +205,12 @@ export class RedisStreamPubSub implements PubSubBackend {
             this.options.client.set(this.subscriptionKey(subscription.id), subscription.group, "PX", this.subscriptionKeyTtlMs),
           ),
         );
+      }
+      if (now - this.lastSweep >= (this.options.sweepEveryMs ?? 60_000)) {
+        this.lastSweep = now;
+        const swept = await sweepStream(this.options.client, this.key, (id) => this.subscriptionKey(id));
+        if (swept.groups + swept.consumers > 0)
+          this.options.logger.info("removed what ended subscriptions of crashed instances left", { ...swept });
       }
     } catch {
       // Redis down: the subscriptions' own reads say so in the log; the next poll tries again.

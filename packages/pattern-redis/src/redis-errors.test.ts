@@ -49,6 +49,17 @@ describe("toConnectError", () => {
     expect(toConnectError(abort, address).code).toBe(Code.ResourceExhausted);
   });
 
+  it("maps a MULTI cut by a closed connection, whose one error lists itself, to UNAVAILABLE (no endless recursion)", () => {
+    const closed = new Error("Connection is closed.") as Error & { previousErrors?: unknown[] };
+    closed.previousErrors = [closed, closed];
+    expect(toConnectError(closed, address).code).toBe(Code.Unavailable);
+    const a = new Error("Connection is closed.") as Error & { previousErrors?: unknown[] };
+    const b = new Error("Connection is closed.") as Error & { previousErrors?: unknown[] };
+    a.previousErrors = [b];
+    b.previousErrors = [a];
+    expect(toConnectError(a, address).code).toBe(Code.Unavailable);
+  });
+
   it("maps other replies and unknown errors to INTERNAL", () => {
     expect(toConnectError(replyError("WRONGTYPE Operation against a key holding the wrong kind of value"), address).code).toBe(
       Code.Internal,

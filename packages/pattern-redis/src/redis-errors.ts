@@ -38,7 +38,11 @@ const TRANSIENT_REPLIES = ["LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTER
 export function toConnectError(error: unknown, address: string): ConnectError {
   if (error instanceof ConnectError) return error;
   const first = firstPreviousError(error);
-  if (first !== undefined) return toConnectError(first, address);
+  return fromError(first ?? error, address);
+}
+
+/** toConnectError of an error that is not an aborted MULTI. */
+function fromError(error: unknown, address: string): ConnectError {
   if (!(error instanceof Error)) return new ConnectError(`redis at ${address}: ${String(error)}`, Code.Internal);
   const { message } = error;
   if (error.name === "ReplyError") {
@@ -64,11 +68,22 @@ function isConnectionProblem(error: Error): boolean {
   return UNAVAILABLE_MESSAGES.some((prefix) => error.message.startsWith(prefix));
 }
 
-/** The first queued-command error behind an EXECABORT of a MULTI (ioredis attaches them as `previousErrors`). */
+/**
+ * The first queued-command error behind an EXECABORT of a MULTI (ioredis attaches them as `previousErrors`), itself
+ * without previous errors. A MULTI cut by a closed connection fails every command with one error object, which then
+ * lists itself: that (or any cycle) ends at the error itself, undefined.
+ */
 function firstPreviousError(error: unknown): Error | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const previous = (error as { previousErrors?: unknown }).previousErrors;
-  if (!Array.isArray(previous)) return undefined;
-  const first: unknown = previous[0];
-  return first instanceof Error ? first : undefined;
+  const seen = new Set<unknown>([error]);
+  let found: Error | undefined;
+  let current: unknown = error;
+  for (;;) {
+    if (typeof current !== "object" || current === null) return found;
+    const previous = (current as { previousErrors?: unknown }).previousErrors;
+    const first: unknown = Array.isArray(previous) ? previous[0] : undefined;
+    if (!(first instanceof Error) || seen.has(first)) return found;
+    seen.add(first);
+    found = first;
+    current = first;
+  }
 }

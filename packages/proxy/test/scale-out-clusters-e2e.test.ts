@@ -25,6 +25,9 @@ import {
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { startProxyProcess, type ProxyProcess } from "../src/testing/index.js";
 
+// Cases here may wait for replicated JetStream consumers to be created (see requestTimeoutMs below).
+vi.setConfig({ testTimeout: 120_000 });
+
 let redis: RedisCluster;
 let nats: NatsCluster;
 const proxies: ProxyProcess[] = [];
@@ -38,9 +41,9 @@ beforeAll(async () => {
     namespaces: {
       default: {
         keyvalue: { backend: "redis", config: { cluster: redis.urls } },
-        // requestTimeoutMs 15 s: creating a 3-replica consumer is a Raft round over three nodes, which on the 2-core
-        // test machine (three proxies, six servers) once took longer than the 5 s default.
-        pubsub: { backend: "nats", config: { url: nats.url, jetstream: true, replicas: 3, ackWaitMs: 2000, requestTimeoutMs: 15_000 } },
+        // requestTimeoutMs 40 s: creating a 3-replica consumer is a Raft round over three nodes, which on the 2-core
+        // test machine (three proxies, six servers), with several consumers created at once, took over 15 s twice.
+        pubsub: { backend: "nats", config: { url: nats.url, jetstream: true, replicas: 3, ackWaitMs: 2000, requestTimeoutMs: 40_000 } },
         registry: { backend: "redis", config: { cluster: redis.urls, messaging } },
       },
       limited: { registry: { backend: "redis", config: { cluster: redis.urls, messaging, limits: { maxIdentities: LIMITED } } } },
@@ -77,6 +80,7 @@ keyValueAcceptanceSuite("three proxies over a Redis Cluster (one client, three U
 
 pubSubAcceptanceSuite("three proxies over a NATS cluster with JetStream (one client, three URLs)", {
   capabilities: { guarantee: "at-least-once", groups: true, durable: true },
+  subscribeTimeoutMs: 45_000,
   setup: async () => ({ client: poolClient(PubSubService) }),
 });
 

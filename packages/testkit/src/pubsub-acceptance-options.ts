@@ -35,4 +35,9 @@ export interface PubSubAcceptanceOptions {
   capabilities: PubSubCapabilities;
   /** Creates the subject once, before the first case. */
   setup: () => Promise<PubSubSubject>;
+  /**
+   * How long a subscription may take to be confirmed (its `subscribed` event), in milliseconds; default 15000.
+   * Raise it for backends whose subscribe is a consensus round, e.g. a replicated JetStream consumer on a busy machine.
+   */
+  subscribeTimeoutMs?: number;
 }

@@ -74,7 +74,12 @@ export function pubSubAcceptanceSuite(name: string, options: PubSubAcceptanceOpt
       group: (suffix) => `${run}-${suffix}`,
       subscribe: async (topic, subscriberOptions = {}) => {
         const autoAck = subscriberOptions.autoAck ?? capabilities.guarantee === "at-least-once";
-        const subscriber = await openSubscriber(caller(), topic, { ...subscriberOptions, autoAck });
+        const readyTimeoutMs = subscriberOptions.readyTimeoutMs ?? options.subscribeTimeoutMs;
+        const subscriber = await openSubscriber(caller(), topic, {
+          ...subscriberOptions,
+          autoAck,
+          ...(readyTimeoutMs === undefined ? {} : { readyTimeoutMs }),
+        });
         open.add(subscriber);
         return subscriber;
       },

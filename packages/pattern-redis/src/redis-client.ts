@@ -27,6 +27,20 @@ export type RedisClientConfig = Pick<
 /** The command connection of a redis pattern: one server's client, or a Redis Cluster's (cluster mode). */
 export type RedisCommandClient = Redis | Cluster;
 
+/** Closes a client: QUIT when ready (pending replies arrive first), otherwise stops (re)connecting at once. */
+export async function closeRedisClient(client: RedisCommandClient): Promise<void> {
+  if (client.status === "end") return;
+  if (client.status === "ready") {
+    try {
+      await client.quit();
+      return;
+    } catch {
+      // Lost meanwhile: fall through to disconnect.
+    }
+  }
+  client.disconnect();
+}
+
 /** ioredis options plus the address they point at. */
 export interface RedisClientOptions {
   /** Options for `new Redis(options)`; `lazyConnect` is set, so nothing connects until `connect()`. */

@@ -4,7 +4,7 @@
 // capped exponential reconnect, forever.
 import { isIP } from "node:net";
 import { ConfigError } from "@prism/pattern-sdk";
-import { Cluster, type ClusterOptions } from "ioredis";
+import { Cluster, type ClusterOptions, type Redis } from "ioredis";
 import { type RedisClientConfig, reconnectDelay } from "./redis-client.js";
 import { hostPort, parseRedisUrl, type RedisUrl } from "./redis-url.js";
 
@@ -38,6 +38,11 @@ export function isClusterConfig(config: Pick<RedisClusterClientConfig, "url" | "
     throw new ConfigError({ field: "db", expected: "0 with cluster", problem: "a Redis Cluster has database 0 only: leave db at 0" });
   }
   return true;
+}
+
+/** The `host:port` name ioredis gives a cluster node in its slot table (`Cluster.slots`). */
+export function clusterNodeKey(node: Redis): string {
+  return `${node.options.host}:${node.options.port}`;
 }
 
 /** Parses the seed URLs; throws a ConfigError for field "cluster[i]" (password redacted) for an unusable one or one with a /db. */

@@ -5,6 +5,7 @@
 // UNHEALTHY after unhealthyAfterMs, as for a single server.
 import type { HealthReport, Logger } from "@prism/pattern-sdk";
 import type { Cluster } from "ioredis";
+import { closeRedisClient } from "./redis-client.js";
 import { assessRedisHealth } from "./redis-health.js";
 
 /** Options of a RedisClusterConnection. */
@@ -86,16 +87,7 @@ export class RedisClusterConnection {
   /** Closes the connections: QUIT when ready, otherwise stops retrying at once. */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.client.status === "end") return;
-    if (this.client.status === "ready") {
-      try {
-        await this.client.quit();
-        return;
-      } catch {
-        // Lost meanwhile: fall through to disconnect.
-      }
-    }
-    this.client.disconnect();
+    await closeRedisClient(this.client);
   }
 
   /** Judges the cluster from CLUSTER INFO (see the file comment). */

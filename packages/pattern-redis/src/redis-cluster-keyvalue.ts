@@ -6,9 +6,9 @@
 // keys found beyond the page limit, re-read before they are returned, as in RedisKeyValue).
 import { Code, ConnectError, type KeyValueEntry, type ScanPage, type ScanPageRequest } from "@prism/pattern-sdk";
 import type { Cluster, Redis } from "ioredis";
-import { escapeRedisGlob } from "./escape-redis-glob.js";
+import { clusterNodeKey } from "./redis-cluster-client.js";
 import { CLUSTER_SLOTS, groupBySlot } from "./redis-key-slot.js";
-import { MAX_SCAN_CALLS_PER_PAGE, MIN_SCAN_COUNT } from "./redis-keyvalue.js";
+import { ScanPageKeys } from "./redis-scan-page-keys.js";
 import { RedisKeyValueBase, type RedisKeyValueOptions, toBuffer, toBytes } from "./redis-keyvalue-base.js";
 import {
   decodeRedisClusterScanCursor,
@@ -35,37 +35,24 @@ export class RedisClusterKeyValue extends RedisKeyValueBase<Cluster> {
     const state: RedisClusterScanState =
       cursor === "" ? { master: 0, redisCursor: "0", pending: [] } : decodeRedisClusterScanCursor(cursor, scope);
     const masters = this.masters();
-    const found = [...new Set(state.pending)];
-    const carried = new Set(found);
-    const seen = new Set(found);
-    const storedPrefix = this.keyPrefix + prefix;
-    const match = `${escapeRedisGlob(storedPrefix)}*`;
-    const countCap = Math.max(limit * 8, 100);
-    let count = Math.max(limit, MIN_SCAN_COUNT);
+    const page = new ScanPageKeys(this.keyPrefix, prefix, state.pending, limit);
 
-    for (let calls = 0; found.length < limit && state.master < masters.length && calls < MAX_SCAN_CALLS_PER_PAGE; calls++) {
+    for (let calls = 0; state.master < masters.length && page.wants(calls); calls++) {
       const node = masters[state.master] as Redis;
-      const [next, keys] = await this.call(() => node.scan(state.redisCursor, "MATCH", match, "COUNT", count));
+      const [next, keys] = await this.call(() => node.scan(state.redisCursor, "MATCH", page.match, "COUNT", page.countHint));
       if (next === "0") {
         state.master += 1;
         state.redisCursor = "0";
       } else {
         state.redisCursor = next;
       }
-      for (const stored of keys) {
-        const key = stored.slice(this.keyPrefix.length);
-        if (!stored.startsWith(storedPrefix) || seen.has(key)) continue;
-        seen.add(key);
-        found.push(key);
-      }
-      if (found.length < limit) count = Math.min(count * 2, countCap);
+      page.add(keys);
     }
 
-    const pageKeys = found.slice(0, limit);
-    const pending = found.slice(limit);
+    const { keys, pending } = page.split();
     const done = state.master >= masters.length && pending.length === 0;
     const nextCursor = done ? "" : encodeRedisClusterScanCursor({ master: state.master, redisCursor: state.redisCursor, pending }, scope);
-    return { items: await this.items(pageKeys, includeValues, carried), nextCursor };
+    return { items: await this.items(keys, includeValues, page.carried), nextCursor };
   }
 
   /** Reads many keys, one MGET per hash slot; undefined marks a missing key. Same order as `keys`. */
@@ -127,7 +114,7 @@ export class RedisClusterKeyValue extends RedisKeyValueBase<Cluster> {
       if (master === undefined) throw unavailable(`slot ${slot} has no master`);
       names.add(master);
     }
-    const connected = new Map(this.client.nodes("master").map((node) => [`${node.options.host}:${node.options.port}`, node]));
+    const connected = new Map(this.client.nodes("master").map((node) => [clusterNodeKey(node), node]));
     return [...names].sort().map((name) => {
       const node = connected.get(name);
       if (node === undefined) throw unavailable(`master ${name} is not connected, so a scan would miss its keys`);

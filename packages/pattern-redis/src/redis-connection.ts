@@ -3,6 +3,7 @@
 // address, remembers since when it is disconnected, closes it, and measures its health.
 import type { HealthReport, Logger } from "@prism/pattern-sdk";
 import type { Redis } from "ioredis";
+import { closeRedisClient } from "./redis-client.js";
 import { assessRedisHealth } from "./redis-health.js";
 
 /** Options of a RedisConnection. */
@@ -89,16 +90,7 @@ export class RedisConnection {
   /** Closes the connection: QUIT when connected (pending replies arrive first), otherwise stops reconnecting at once. */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.client.status === "end") return;
-    if (this.client.status === "ready") {
-      try {
-        await this.client.quit();
-        return;
-      } catch {
-        // Lost meanwhile: fall through to disconnect.
-      }
-    }
-    this.client.disconnect();
+    await closeRedisClient(this.client);
   }
 
   /** How long the client has not been ready, in milliseconds; undefined while it is ready. */

@@ -34,6 +34,15 @@ const UNAVAILABLE_MESSAGES = [
 /** Redis error replies that mean "try again later" rather than a bug: loading, busy script, failover. */
 const TRANSIENT_REPLIES = ["LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"];
 
+/** Runs ioredis calls, turning whatever they throw into a ConnectError naming `address`. */
+export async function redisCall<T>(address: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toConnectError(error, address);
+  }
+}
+
 /** Converts anything thrown by an ioredis call into a ConnectError; a ConnectError passes unchanged. */
 export function toConnectError(error: unknown, address: string): ConnectError {
   if (error instanceof ConnectError) return error;

@@ -5,7 +5,7 @@
 // Batches and Scan differ (one server vs. per slot and per master) and live in the subclasses.
 import type { KeyValueBackend, KeyValueEntry, KeyValueItem, ScanPage, ScanPageRequest } from "@prism/pattern-sdk";
 import type { RedisCommandClient } from "./redis-client.js";
-import { toConnectError } from "./redis-errors.js";
+import { redisCall, toConnectError } from "./redis-errors.js";
 
 /** Options of a Redis KeyValue backend over client type `C`. */
 export interface RedisKeyValueOptions<C extends RedisCommandClient> {
@@ -91,12 +91,8 @@ export abstract class RedisKeyValueBase<C extends RedisCommandClient> implements
   }
 
   /** Runs ioredis calls, turning whatever they throw into a ConnectError. */
-  protected async call<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw toConnectError(error, this.address);
-    }
+  protected call<T>(run: () => Promise<T>): Promise<T> {
+    return redisCall(this.address, run);
   }
 
   /** Throws the first per-command error of a pipeline or transaction reply, as a ConnectError; a null reply (aborted EXEC) too. */

@@ -5,15 +5,9 @@
 // gRPC-coded ConnectError.
 import type { KeyValueEntry, ScanPage, ScanPageRequest } from "@prism/pattern-sdk";
 import type { Redis } from "ioredis";
-import { escapeRedisGlob } from "./escape-redis-glob.js";
 import { RedisKeyValueBase, type RedisKeyValueOptions as RedisKeyValueBaseOptions, toBuffer, toBytes } from "./redis-keyvalue-base.js";
+import { ScanPageKeys } from "./redis-scan-page-keys.js";
 import { decodeRedisScanCursor, encodeRedisScanCursor, type RedisScanScope, type RedisScanState } from "./redis-scan-cursor.js";
-
-/** Most SCAN calls one page may make; a sparse prefix then returns a short page with a cursor, so a call stays bounded. */
-export const MAX_SCAN_CALLS_PER_PAGE = 256;
-
-/** Smallest COUNT hint sent with SCAN. */
-export const MIN_SCAN_COUNT = 10;
 
 /** Options of a RedisKeyValue. */
 export type RedisKeyValueOptions = RedisKeyValueBaseOptions<Redis>;
@@ -32,32 +26,18 @@ export class RedisKeyValue extends RedisKeyValueBase<Redis> {
     const scope: RedisScanScope = { keyPrefix: this.keyPrefix, prefix };
     const state: RedisScanState = cursor === "" ? { redisCursor: "0", pending: [] } : decodeRedisScanCursor(cursor, scope);
     let redisDone = cursor !== "" && state.redisCursor === "0";
-    const found = [...new Set(state.pending)];
-    const carried = new Set(found);
-    const seen = new Set(found);
-    const storedPrefix = this.keyPrefix + prefix;
-    const match = `${escapeRedisGlob(storedPrefix)}*`;
-    const countCap = Math.max(limit * 8, 100);
-    let count = Math.max(limit, MIN_SCAN_COUNT);
+    const page = new ScanPageKeys(this.keyPrefix, prefix, state.pending, limit);
 
-    for (let calls = 0; found.length < limit && !redisDone && calls < MAX_SCAN_CALLS_PER_PAGE; calls++) {
-      const [next, keys] = await this.call(() => this.client.scan(state.redisCursor, "MATCH", match, "COUNT", count));
+    for (let calls = 0; !redisDone && page.wants(calls); calls++) {
+      const [next, keys] = await this.call(() => this.client.scan(state.redisCursor, "MATCH", page.match, "COUNT", page.countHint));
       state.redisCursor = next;
       redisDone = next === "0";
-      for (const stored of keys) {
-        const key = stored.slice(this.keyPrefix.length);
-        if (!stored.startsWith(storedPrefix) || seen.has(key)) continue;
-        seen.add(key);
-        found.push(key);
-      }
-      // A sparse prefix: look at more buckets per call, bounded so a dense stretch cannot bloat the cursor.
-      if (found.length < limit) count = Math.min(count * 2, countCap);
+      page.add(keys);
     }
 
-    const pageKeys = found.slice(0, limit);
-    const pending = found.slice(limit);
+    const { keys, pending } = page.split();
     const nextCursor = redisDone && pending.length === 0 ? "" : encodeRedisScanCursor({ redisCursor: state.redisCursor, pending }, scope);
-    return { items: await this.items(pageKeys, includeValues, carried), nextCursor };
+    return { items: await this.items(keys, includeValues, page.carried), nextCursor };
   }
 
   /** Reads many keys with one MGET; undefined marks a missing key. Same order as `keys`. */

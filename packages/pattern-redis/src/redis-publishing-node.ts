@@ -5,6 +5,7 @@
 // node for every instance on every proxy, so a topic keeps its publish order and topics spread over masters.
 import { Cluster } from "ioredis";
 import type { RedisCommandClient } from "./redis-client.js";
+import { clusterNodeKey } from "./redis-cluster-client.js";
 import { keySlot } from "./redis-key-slot.js";
 
 /** The client to PUBLISH `channel` on; see the file comment. Falls back to the cluster client while the slot table is unknown. */
@@ -12,5 +13,5 @@ export function publishingNode(client: RedisCommandClient, channel: string): Red
   if (!(client instanceof Cluster)) return client;
   const owner = client.slots[keySlot(channel)]?.[0];
   if (owner === undefined) return client;
-  return client.nodes("master").find((node) => `${node.options.host}:${node.options.port}` === owner) ?? client;
+  return client.nodes("master").find((node) => clusterNodeKey(node) === owner) ?? client;
 }

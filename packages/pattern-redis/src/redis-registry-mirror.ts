@@ -10,7 +10,7 @@
 // arrivals and departures) so a page needs no sort.
 import { Code, ConnectError, type RegistryMetadata } from "@prism/pattern-sdk";
 import type { RedisCommandClient } from "./redis-client.js";
-import { toConnectError } from "./redis-errors.js";
+import { redisCall } from "./redis-errors.js";
 import { parseMetadata, parseRecord } from "./redis-registry-record.js";
 import type { RedisRegistryScripts, RegistryChangesReply, RegistryKeys } from "./redis-registry-scripts.js";
 
@@ -174,12 +174,8 @@ export class RedisRegistryMirror {
   }
 
   /** Runs one ioredis call, turning whatever it throws into a ConnectError. */
-  private async call<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw toConnectError(error, this.address);
-    }
+  private call<T>(run: () => Promise<T>): Promise<T> {
+    return redisCall(this.address, run);
   }
 }
 

@@ -31,7 +31,7 @@ import {
   type RegistryStore,
 } from "@prism/pattern-sdk";
 import type { RedisCommandClient } from "./redis-client.js";
-import { toConnectError } from "./redis-errors.js";
+import { redisCall } from "./redis-errors.js";
 import { registryKeys } from "./redis-registry-keys.js";
 import { lowerBound, type MirrorEntry, RedisRegistryMirror } from "./redis-registry-mirror.js";
 import { recordIdentity } from "./redis-registry-record.js";
@@ -152,12 +152,8 @@ export class RedisRegistryStore implements RegistryStore {
   }
 
   /** Runs one ioredis call, turning whatever it throws into a ConnectError. */
-  private async call<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw toConnectError(error, this.address);
-    }
+  private call<T>(run: () => Promise<T>): Promise<T> {
+    return redisCall(this.address, run);
   }
 }
 

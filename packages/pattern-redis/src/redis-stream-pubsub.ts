@@ -13,11 +13,11 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type Logger, type PubSubBackend, type SubscribeRequestOptions } from "@prism/pattern-sdk";
 import type { RedisCommandClient } from "./redis-client.js";
-import { toConnectError } from "./redis-errors.js";
+import { redisCall, toConnectError } from "./redis-errors.js";
 import type { RedisPubSubStats } from "./redis-pubsub.js";
 import { streamEntryFields } from "./redis-stream-entry.js";
 import { sweepStream } from "./redis-stream-sweep.js";
-import { isStreamId, RedisStreamSubscription } from "./redis-stream-subscription.js";
+import { createStreamGroup, isStreamId, RedisStreamSubscription } from "./redis-stream-subscription.js";
 
 /** Options of a RedisStreamPubSub. */
 export interface RedisStreamPubSubOptions {
@@ -103,11 +103,7 @@ export class RedisStreamPubSub implements PubSubBackend {
     const { client } = this.options;
     // The key first: a sweep on another instance destroys an ungrouped group whose key is missing.
     await this.call(() => client.set(this.subscriptionKey(id), group, "PX", this.subscriptionKeyTtlMs));
-    try {
-      await client.xgroup("CREATE", this.key, group, "$", "MKSTREAM");
-    } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw toConnectError(error, this.options.address);
-    }
+    await this.call(() => createStreamGroup(client, this.key, group));
     this.checkOpen();
     const subscription = new RedisStreamSubscription(
       { id, filter: options.topic, group, ownGroup, maxInFlight: options.maxInFlight },
@@ -224,11 +220,7 @@ export class RedisStreamPubSub implements PubSubBackend {
   }
 
   /** Runs one Redis call; a failure becomes a ConnectError (UNAVAILABLE while Redis is down). */
-  private async call<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw toConnectError(error, this.options.address);
-    }
+  private call<T>(run: () => Promise<T>): Promise<T> {
+    return redisCall(this.options.address, run);
   }
 }

@@ -11,7 +11,7 @@
 // ungrouped subscription destroys its group).
 import { type Logger, MessageQueue, type PubSubMessage, type PubSubSubscription, topicMatches } from "@prism/pattern-sdk";
 import type { RedisCommandClient } from "./redis-client.js";
-import { toConnectError } from "./redis-errors.js";
+import { redisCall, toConnectError } from "./redis-errors.js";
 import { decodeStreamEntry, type StreamEntryReply } from "./redis-stream-entry.js";
 
 /** The consumer that holds what closed members handed back, until a member claims it. */
@@ -177,15 +177,14 @@ export class RedisStreamSubscription implements PubSubSubscription {
   private async recreateGroup(): Promise<void> {
     const { client, key, logger, address } = this.context;
     try {
-      await client.xgroup("CREATE", key, this.group, "$", "MKSTREAM");
-      logger.warn("the consumer group was gone (did Redis lose its data?); created it again at the stream's end", { group: this.group });
-    } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) {
-        logger.warn("re-creating a lost consumer group failed; retrying at the next poll", {
-          group: this.group,
-          error: toConnectError(error, address).message,
-        });
+      if (await createStreamGroup(client, key, this.group)) {
+        logger.warn("the consumer group was gone (did Redis lose its data?); created it again at the stream's end", { group: this.group });
       }
+    } catch (error) {
+      logger.warn("re-creating a lost consumer group failed; retrying at the next poll", {
+        group: this.group,
+        error: toConnectError(error, address).message,
+      });
     }
     this.held.clear();
     this.claimDue = true;
@@ -282,12 +281,19 @@ export class RedisStreamSubscription implements PubSubSubscription {
   }
 
   /** Runs one Redis call; a failure becomes a ConnectError (UNAVAILABLE while Redis is down). */
-  private async call<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw toConnectError(error, this.context.address);
-    }
+  private call<T>(run: () => Promise<T>): Promise<T> {
+    return redisCall(this.context.address, run);
+  }
+}
+
+/** Creates consumer group `group` at the end of stream `key` (and the stream if need be); false when it existed already. */
+export async function createStreamGroup(client: RedisCommandClient, key: string, group: string): Promise<boolean> {
+  try {
+    await client.xgroup("CREATE", key, group, "$", "MKSTREAM");
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith("BUSYGROUP")) return false;
+    throw error;
   }
 }
 

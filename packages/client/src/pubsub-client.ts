@@ -7,7 +7,7 @@ import { type CallDefaults, type CallOptions, toConnectCallOptions } from "./cal
 import { InternalError, UnavailableError } from "./errors/error-classes.js";
 import { toPrismError } from "./errors/to-prism-error.js";
 import { estimatedBytes, maxStreamedMessageBytes, type PublishInit, StreamedPublisher } from "./streamed-publisher.js";
-import { type ReattachEvent, reattach } from "./stream-reattach.js";
+import { confirmFirstAttempt, type ReattachEvent, reattach } from "./stream-reattach.js";
 import { endpointPinKey } from "./transport/endpoint-pool.js";
 import { type PrismValue, toBytes, toText } from "./value.js";
 
@@ -160,16 +160,10 @@ function openSubscription(
   };
   let first = attach();
   // With several endpoints, a first attempt that fails UNAVAILABLE is made again on another one (with backoff).
-  const ready = !reattachStreams
-    ? first.confirmed
-    : first.confirmed.catch(async (error: unknown) => {
-        if (!(error instanceof UnavailableError) || controller.signal.aborted) throw error;
-        const again = await reattach(error, controller.signal, attachConfirmed);
-        if (again === undefined) throw error;
-        first = again.stream.attachment;
-        return again.stream.info;
-      });
-  ready.catch(() => {});
+  const ready = confirmFirstAttempt(first.confirmed, reattachStreams, controller.signal, attachConfirmed, (again) => {
+    first = again.attachment;
+    return again.info;
+  });
 
   const close = () => {
     options.signal?.removeEventListener("abort", onAbort);

@@ -5,7 +5,7 @@ import type { ListenResponse, RegistryService } from "@prism/proto/registry/v1";
 import { type CallDefaults, toConnectCallOptions } from "./call-options.js";
 import { InternalError, UnavailableError } from "./errors/error-classes.js";
 import { toPrismError } from "./errors/to-prism-error.js";
-import { type ReattachEvent, reattach } from "./stream-reattach.js";
+import { confirmFirstAttempt, type ReattachEvent, reattach } from "./stream-reattach.js";
 import { toText } from "./value.js";
 
 /** Options of `listen`. */
@@ -86,16 +86,10 @@ export function openRegistryListener(
   const first = attach();
   let events = first.events;
   // With several endpoints, a first attempt that fails UNAVAILABLE is made again on another one (with backoff).
-  const ready = !reattachStreams
-    ? first.confirmed
-    : first.confirmed.catch(async (error: unknown) => {
-        if (!(error instanceof UnavailableError) || controller.signal.aborted) throw error;
-        const again = await reattach(error, controller.signal, attachConfirmed);
-        if (again === undefined) throw error;
-        events = again.stream.events;
-        return again.stream.confirmed;
-      });
-  ready.catch(() => {});
+  const ready = confirmFirstAttempt(first.confirmed, reattachStreams, controller.signal, attachConfirmed, (again) => {
+    events = again.events;
+    return again.confirmed;
+  });
 
   const close = () => {
     options.signal?.removeEventListener("abort", onAbort);

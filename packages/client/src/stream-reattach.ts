@@ -39,6 +39,30 @@ export async function reattach<T>(
   throw last;
 }
 
+/**
+ * The confirmation of a stream's first attempt. With `retry` (several endpoints), a first attempt that fails
+ * UNAVAILABLE is opened again as reattach does; `adopt` takes the stream `open` confirmed and gives its confirmation.
+ * The result is also handled, so an unread rejection never goes unhandled.
+ */
+export function confirmFirstAttempt<S, C>(
+  confirmed: Promise<C>,
+  retry: boolean,
+  signal: AbortSignal,
+  open: () => Promise<S>,
+  adopt: (stream: S) => C,
+): Promise<C> {
+  const ready = !retry
+    ? confirmed
+    : confirmed.catch(async (error: unknown) => {
+        if (!(error instanceof UnavailableError) || signal.aborted) throw error;
+        const again = await reattach(error, signal, open);
+        if (again === undefined) throw error;
+        return adopt(again.stream);
+      });
+  ready.catch(() => {});
+  return ready;
+}
+
 /** Waits `ms`; false when `signal` aborted first. */
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);

@@ -25,6 +25,17 @@ async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/** Endpoints whose calls push their name onto `seen`, so a test sees where each call went. */
+function recordingEndpoint(seen: string[]) {
+  return (url: string, name: string) => {
+    const record: Interceptor = (next) => (request) => {
+      seen.push(name);
+      return next(request);
+    };
+    return { url, transport: createGrpcTransportUnderTest({ baseUrl: url, interceptors: [record] }) };
+  };
+}
+
 beforeAll(async () => {
   [one, two] = await Promise.all([startRegistryServer(), startRegistryServer()]);
   dead = await closedPortUrl();
@@ -72,13 +83,7 @@ it("fails a read on both endpoints down with UnavailableError (one retry, no mor
 it("avoids a failing endpoint for avoidMs, doubling while it keeps failing, and uses it again once it answers", async () => {
   let time = 1_000_000;
   const seen: string[] = [];
-  const endpoint = (url: string, name: string) => {
-    const record: Interceptor = (next) => (request) => {
-      seen.push(name);
-      return next(request);
-    };
-    return { url, transport: createGrpcTransportUnderTest({ baseUrl: url, interceptors: [record] }) };
-  };
+  const endpoint = recordingEndpoint(seen);
   const transport = createEndpointPoolTransport([endpoint(dead, "dead"), endpoint(one.url, "live")], {
     avoidMs: 5_000,
     maxAvoidMs: 60_000,
@@ -106,13 +111,7 @@ it("avoids a failing endpoint for avoidMs, doubling while it keeps failing, and 
 
 it("sends the calls that share a pin to the endpoint of the first one, without retrying them elsewhere", async () => {
   const seen: string[] = [];
-  const endpoint = (url: string, name: string) => {
-    const record: Interceptor = (next) => (request) => {
-      seen.push(name);
-      return next(request);
-    };
-    return { url, transport: createGrpcTransportUnderTest({ baseUrl: url, interceptors: [record] }) };
-  };
+  const endpoint = recordingEndpoint(seen);
   const kv = createClient(KeyValueService, createEndpointPoolTransport([endpoint(one.url, "one"), endpoint(two.url, "two")]));
   const header = { "prism-namespace": "default" };
   const pin: EndpointPin = {};

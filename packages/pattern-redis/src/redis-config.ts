@@ -70,14 +70,16 @@ export const redisConfigSchema = {
   ackWaitMs: field.integer("at-least-once: an unacked message is redelivered (to any member of its group) after this many milliseconds", {
     default: 30_000,
     min: 100,
+    max: 86_400_000,
   }),
   streamMaxLength: field.integer(
     "at-least-once: entries the namespace's stream keeps (approximately; older ones are trimmed, acked or not)",
-    { default: 1_000_000, min: 1000 },
+    { default: 1_000_000, min: 1000, max: 1_000_000_000 },
   ),
   streamPollMs: field.integer(
     "at-least-once: how often an instance with subscriptions looks for entries published through other instances, in milliseconds",
-    { default: 50, min: 5 },
+    // At most a minute: a timer interval past 2^31 ms would fire every millisecond instead.
+    { default: 50, min: 5, max: 60_000 },
   ),
   listenerQueue: field.integer("registry deliveries held for one slow Listen stream; past it a delivery to it is dropped (counted)", {
     default: 1024,

@@ -72,6 +72,8 @@ describe("redisPattern", () => {
     });
     expect(() => parseConfig(redisPattern.config, { url: "redis://127.0.0.1:6379", db: -1 })).toThrow(/db/);
     expect(() => parseConfig(redisPattern.config, { guarantee: "exactly-once" })).toThrow(/guarantee/);
+    expect(() => parseConfig(redisPattern.config, { streamPollMs: 3_000_000_000 })).toThrow(/streamPollMs.*<= 60000/);
+    expect(() => parseConfig(redisPattern.config, { ackWaitMs: 86_400_001 })).toThrow(/ackWaitMs/);
   });
 
   it("never echoes a wrongly typed password", () => {
